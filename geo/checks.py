@@ -108,7 +108,7 @@ def against_border(sites: pd.DataFrame, *, border: shapely.Geometry, countries: 
         for row, c, s, d, u in zip(sites.to_dict("records"), country, side, dist, unc)
     ]
     return pd.DataFrame({
-        "country": country, "side": side, "distance_km": dist, "near_lon": nlon, "near_lat": nlat,
+        "country": pd.Series(country, index=sites.index, dtype=object), "side": pd.Series(side, index=sites.index, dtype=object), "distance_km": dist, "near_lon": nlon, "near_lat": nlat,
         "uncertainty_km": unc, "flags": flags,
     }, index=sites.index)
 

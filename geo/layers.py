@@ -152,17 +152,17 @@ def read_table(path: Path, kind: str, *, id_column: str | None = None) -> pd.Dat
             problems.append(Problem(name, line, None, f"has {len(cells)} fields, header has {len(header)} (a comma inside an unquoted field?)"))
             continue
         data = dict(zip(header, cells))
+        if id_column:
+            key = data.get(id_column, "").strip()
+            if key and key in seen:
+                problems.append(Problem(name, line, id_column, f"duplicate id {key!r} (first used on line {seen[key]})"))
+                continue
+            seen.setdefault(key, line)
         try:
             rec = model.model_validate(data).model_dump()
         except ValidationError as exc:
             problems.extend(_pydantic_problems(name, line, exc))
             continue
-        if id_column:
-            key = rec[id_column]
-            if key in seen:
-                problems.append(Problem(name, line, id_column, f"duplicate id {key!r} (first used on line {seen[key]})"))
-                continue
-            seen[key] = line
         rec["source_file"] = name
         rec["source_line"] = line
         records.append(rec)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -193,6 +194,6 @@ def site_records(ds: Dataset) -> list[dict]:
             "reported_admin1": r["reported_admin1"],
             "geocode_source": r["geocode_source"],
             "flags": [{"code": f.code, "message": f.message} for f in r["flags"]],
-            "source_line": f"{r['source_file']}:{r['source_line']}",
+            "source_line": f"{Path(r['source_file']).name}:{r['source_line']}",
         })
     return out

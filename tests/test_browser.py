@@ -1,0 +1,155 @@
+"""The map as a person sees it: headless Debian Chromium, no network, driven by Playwright."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from geo.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ROOT / "layers"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = _chromium()
+    if exe is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no chromium on PATH: .ci/run must install Debian's chromium")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _build(layers: Path, out: Path) -> Path:
+    res = CliRunner().invoke(cli, ["build", "--layers", str(layers), "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    return out / "offline.html"
+
+
+class Page:
+    """A page with every network request refused and every console error collected."""
+
+    def __init__(self, browser, path: Path):
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.ctx.route("**/*", self._route)
+        self.page = self.ctx.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.dialogs: list[str] = []
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("path.geo-site")
+
+    def _route(self, route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            self.requests.append(route.request.url)
+            route.abort()
+
+    def close(self):
+        self.ctx.close()
+
+
+@pytest.fixture(scope="module")
+def seed_map(tmp_path_factory):
+    return _build(LAYERS, tmp_path_factory.mktemp("maps"))
+
+
+def test_offline_map_renders_every_site_and_its_claims(browser, seed_map):
+    pg = Page(browser, seed_map)
+    page = pg.page
+    try:
+        assert page.locator("path.geo-site").count() == 9
+        assert page.locator("path.geo-border").count() == 1
+        assert page.locator("path.geo-country").count() == 2
+        # Claims about the whole border, side by side, with the disputed figure highlighted.
+        panel = page.locator(".geo-panel")
+        panel.locator("summary").click()
+        assert "at least 58" in panel.inner_text() and "23" in panel.inner_text()
+        assert panel.locator("tr.geo-contradiction").count() >= 1
+        panel.locator("summary").click()
+        # A site whose claims come from both sides.
+        page.locator("path.geo-site-kabul").click()
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        page.wait_for_timeout(400)  # let the autopan animation settle
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "map.png"))
+        text = popup.inner_text()
+        assert "Kabul" in text
+        assert "Afghan Taliban administration" in text and "Pakistan government and military" in text
+        assert "2" in popup.locator(".geo-figure").first.inner_text()
+        assert "Afghanistan side" in text
+        page.locator(".leaflet-popup-close-button").click(force=True)
+        page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+        # Bahram Chah: the report's placement is flagged, the side is not guessed.
+        page.locator("path.geo-site-bahram-chah").dispatch_event("click")  # may be panned out of view
+        text = page.locator(".leaflet-popup-content").inner_text()
+        assert "side uncertain" in text and "reported_admin1_mismatch" in text
+        # Toggling a layer hides its markers.
+        page.get_by_label("Sites: clash (6)").uncheck()
+        assert page.locator("path.geo-site").count() == 3
+        page.get_by_label("Sites: clash (6)").check()
+        assert page.locator("path.geo-site").count() == 9
+        # The date slider: only the 9 October strikes remain at its first position.
+        page.locator("#geo-time-slider").fill("0")
+        visible = page.locator("path.geo-site:visible").count()
+        assert visible == 2
+        page.locator("#geo-time-slider").fill("2")
+        assert page.locator("path.geo-site:visible").count() == 9
+        assert pg.errors == []
+        assert pg.requests == [], "the offline map tried to reach the network"
+    finally:
+        pg.close()
+
+
+PAYLOAD = '<img src=x onerror="window.__pwned=1;alert(1)">`${window.__pwned=2}`</script><script>window.__pwned=3</script>'
+
+
+def test_hostile_report_text_never_executes(browser, tmp_path):
+    layers = tmp_path / "layers"
+    shutil.copytree(LAYERS, layers)
+    quoted = '"' + PAYLOAD.replace('"', '""') + '"'
+    sites = (layers / "sites.csv").read_text().replace("angoor-adda,Angoor Adda,Angoor Adda", f"angoor-adda,{quoted},Angoor Adda")
+    (layers / "sites.csv").write_text(sites)
+    claims = (layers / "claims.csv").read_text().replace("Afghan forces wounded 30 Pakistani soldiers.", quoted)
+    (layers / "claims.csv").write_text(claims.replace("Residents of Kurram (via Al Jazeera)", quoted))
+    pg = Page(browser, _build(layers, tmp_path / "maps"))
+    page = pg.page
+    try:
+        page.locator("path.geo-site-angoor-adda").dispatch_event("click")
+        page.locator("path.geo-site-angoor-adda").dispatch_event("mouseover")
+        page.locator("path.geo-site-kurram").dispatch_event("click")
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.__pwned") is None
+        assert pg.dialogs == []
+        # The text is shown, as text.
+        page.locator(".geo-panel summary").click()
+        assert "<img src=x" in page.locator(".geo-panel").inner_text()
+        assert page.locator(".geo-panel img").count() == 0
+        assert pg.errors == []
+    finally:
+        pg.close()
