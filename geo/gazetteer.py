@@ -39,11 +39,15 @@ def normalise(text: str) -> str:
     'angoor adda'
     >>> normalise("Bājaur Agency")
     'bajaur'
+    >>> normalise("K.P.")
+    'kp'
     """
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("’", "'").replace("ʻ", "'").replace("ʿ", "'")
     text = re.sub(r"[\-_'`.,;:()\[\]/\\\"]+", " ", text)
+    # Dotted initials are one word: "K.P." is KP, "D.I. Khan" is DI Khan.
+    text = re.sub(r"\b[a-z](?: [a-z]\b)+", lambda m: m.group(0).replace(" ", ""), text)
     words = [w for w in text.split() if w not in GENERIC_WORDS]
     return " ".join(words)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import re
@@ -29,6 +30,9 @@ FEATURE_PRECISION = {"district": "district", "province": "province", "country": 
 FUZZY_ACCEPT = 86.0
 SUGGEST_MIN = 55.0
 NEAR_RADIUS_KM = 25.0
+#: Uncertainty radius for a district or province the query names but the gazetteer has only as a town:
+#: about the radius of a median Afghan district (~1,500 km2) and province (~18,000 km2).
+AREA_RADIUS_KM = {"district": 25.0, "province": 75.0}
 COUNTRY_WORDS = {
     "afghanistan": "AF", "pakistan": "PK", "iran": "IR", "india": "IN", "china": "CN",
     "tajikistan": "TJ", "thailand": "TH", "cambodia": "KH",
@@ -152,7 +156,9 @@ class Index:
         self.skel: dict[str, set[int]] = defaultdict(set)
         self.choices: list[str] = []
         self.choice_row: list[int] = []
-        for i, row in enumerate(self.places.to_dict("records")):
+        #: One dict per row, made once: ``DataFrame.iloc[i]`` per match is slow.
+        self.rows: list[dict] = self.places.to_dict("records")
+        for i, row in enumerate(self.rows):
             for j, n in enumerate(name_variants(row)):
                 key = normalise(n)
                 if not key:
@@ -165,6 +171,39 @@ class Index:
                     self.skel[sk].add(i)
                 self.choices.append(key)
                 self.choice_row.append(i)
+        # Fuzzy search helpers; every search returns what process.extract over all of ``choices`` would.
+        # token_sort_ratio is ratio() of the space-joined sorted words: sort the choices' words once.
+        self.sorted_choices = [" ".join(sorted(c.split())) for c in self.choices]
+        # A name with no ASCII letter or digit (Arabic, Cyrillic, ...) shares at most spaces with an
+        # ASCII query, which scores below every cutoff used here: ASCII queries skip those names.
+        all_pos = list(range(len(self.choices)))
+        ascii_pos = [p for p, c in enumerate(self.choices) if any(ch.isascii() and ch.isalnum() for ch in c)]
+        self._pools = {}
+        for is_ascii, positions in ((True, ascii_pos), (False, all_pos)):
+            # By length, so a ratio() search with a cutoff only scores names of a length that can reach it.
+            by_len = sorted(positions, key=lambda p: (len(self.choices[p]), p))
+            self._pools[is_ascii] = (
+                by_len, [len(self.choices[p]) for p in by_len],
+                [self.choices[p] for p in by_len], [self.sorted_choices[p] for p in by_len],
+                positions, [self.choices[p] for p in positions],
+            )
+
+    def _ratio_search(self, key: str, limit: int, cutoff: float, *, sorted_words: bool = False) -> list[tuple[float, int]]:
+        """``process.extract(key, choices, scorer=fuzz.ratio, limit, score_cutoff)`` as (score, position), best first.
+
+        ratio() is 2*LCS/(len1+len2), so a name scores ``cutoff`` only if its length lies within
+        [len*r/(2-r), len*(2-r)/r] (r = cutoff/100): only names of those lengths are scored.
+        Ties are ordered by position, as process.extract orders them.
+        """
+        by_len, lens, plain, sortd, _pos, _names = self._pools[key.isascii()]
+        query = " ".join(sorted(key.split())) if sorted_words else key
+        n, r = len(query), cutoff / 100.0
+        lo = bisect.bisect_left(lens, math.floor(n * r / (2 - r)))
+        hi = bisect.bisect_right(lens, math.ceil(n * (2 - r) / r))
+        pool = (sortd if sorted_words else plain)[lo:hi]
+        found = [(float(sc), by_len[lo + j]) for _c, sc, j in process.extract(query, pool, scorer=fuzz.ratio, limit=None, score_cutoff=cutoff)]
+        found.sort(key=lambda t: (-t[0], t[1]))
+        return found[:limit]
 
     def score(self, key: str) -> dict[int, float]:
         """Best score (0-100) of every row that plausibly matches the normalised ``key``."""
@@ -178,11 +217,11 @@ class Index:
             for i in self.skel.get(sk, ()):
                 out.setdefault(i, 92.0)
         if not out:
-            for choice, sc, pos in process.extract(key, self.choices, scorer=fuzz.ratio, limit=8, score_cutoff=FUZZY_ACCEPT):
+            for sc, pos in self._ratio_search(key, 8, FUZZY_ACCEPT):
                 i = self.choice_row[pos]
                 out[i] = max(out.get(i, 0.0), float(sc) * 0.95)
-            # Word order varies ("Dir Upper" / "Upper Dir").
-            for choice, sc, pos in process.extract(key, self.choices, scorer=fuzz.token_sort_ratio, limit=8, score_cutoff=95):
+            # Word order varies ("Dir Upper" / "Upper Dir"): token_sort_ratio, as ratio() of sorted words.
+            for sc, pos in self._ratio_search(key, 8, 95, sorted_words=True):
                 i = self.choice_row[pos]
                 out[i] = max(out.get(i, 0.0), float(sc) * 0.95)
         return out
@@ -190,7 +229,9 @@ class Index:
     def suggest(self, key: str, limit: int = 5) -> list[tuple[int, float]]:
         """Closest rows to ``key`` by fuzzy score, best first (for "did you mean")."""
         seen: dict[int, float] = {}
-        for choice, sc, pos in process.extract(key, self.choices, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=SUGGEST_MIN):
+        _by_len, _lens, _plain, _sortd, positions, names = self._pools[key.isascii()]
+        for _c, sc, j in process.extract(key, names, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=SUGGEST_MIN):
+            pos = positions[j]
             i = self.choice_row[pos]
             seen[i] = max(seen.get(i, 0.0), float(sc))
         return sorted(seen.items(), key=lambda kv: -kv[1])[:limit]
@@ -214,6 +255,21 @@ def _contains(area: Match, m: Match) -> bool:
     return _km(area.lat, area.lon, m.lat, m.lon) <= area.radius_km
 
 
+_CONTEXT_RE = re.compile(r"^(.+?)\s*(?:,|\bin\b|\()\s*(.+?)\)?$", re.I)
+
+
+def _in_area(area: dict, m: Match) -> bool:
+    """True when ``m`` lies in the gazetteer area row ``area`` (its admin2 names it, or it is within its radius)."""
+    if m.country != area["country"]:
+        return False
+    names = {normalise(n) for n in name_variants(area)}
+    if m.admin2 and normalise(m.admin2) in names:
+        return True
+    if area["feature"] == "province" and m.admin1 and normalise(m.admin1) == normalise(str(area["admin1"])):
+        return True
+    return _km(float(area["lat"]), float(area["lon"]), m.lat, m.lon) <= float(area["radius_km"])
+
+
 def _same_place(a: Match, b: Match) -> bool:
     """True when ``a`` and ``b`` are one place at two precisions, or two records of one place."""
     if _contains(a, b) or _contains(b, a):
@@ -227,6 +283,39 @@ def _label(row: dict) -> str:
     if where:
         parts.append(f"({where})")
     return " ".join(parts)
+
+
+class _NotFound(NotFoundError):
+    """:class:`NotFoundError` whose ``suggestions`` are searched for on first use, not when raised.
+
+    The "did you mean" search scores every known name and costs far more than the lookup
+    that failed; a caller that only counts or skips unknown names does not pay for it.
+    """
+
+    def __init__(self, query: str, suggest: Callable[[], list[str]], *, where: str | None = None):
+        LookupError.__init__(self, query)
+        self.query, self.where = query, where
+        self._suggest, self._suggestions = suggest, None
+
+    @property
+    def suggestions(self) -> list[str]:
+        if self._suggestions is None:
+            self._suggestions = list(self._suggest())
+        return self._suggestions
+
+    @suggestions.setter
+    def suggestions(self, value: list[str]) -> None:
+        self._suggestions = list(value)
+
+    def __str__(self) -> str:
+        return str(NotFoundError(self.query, self.suggestions, where=self.where))
+
+    def __reduce__(self):
+        return (_not_found, (self.query, self.suggestions, self.where))
+
+
+def _not_found(query: str, suggestions: list[str], where: str | None) -> NotFoundError:
+    return NotFoundError(query, suggestions, where=where)
 
 
 class Geocoder:
@@ -257,7 +346,7 @@ class Geocoder:
     def _matches(self, index: Index, scores: dict[int, float], q: Query) -> list[Match]:
         out = []
         for i, sc in scores.items():
-            row = index.places.iloc[i].to_dict()
+            row = index.rows[i]
             precision = "near" if q.near else FEATURE_PRECISION.get(row["feature"], "point" if row["kind"] == "point" else "district")
             radius = round(float(row["radius_km"]), 1)
             if q.near:
@@ -279,10 +368,25 @@ class Geocoder:
         When the hints exclude every candidate the unhinted ones are returned, each with a
         ``note`` saying the hint did not match (a report's context can be wrong).
         """
+        return self._candidates(text, country, admin1)[1]
+
+    def _candidates(self, text: str, country: str | None, admin1: str | None) -> tuple[Query, list[Match]]:
+        """The parsed query (as it was matched) and its candidates; cached per (text, hints)."""
         key_cache = (text, country, admin1)
-        if key_cache in self._cache:
-            return self._cache[key_cache]
+        hit = self._cache.get(key_cache)
+        if hit is not None:
+            return hit
         q = parse_query(text, country=country, admin1=admin1)
+        result = self._lookup(q)
+        if not result or result[0].score < 98.0:
+            # "Parachinar, Kurram", "Miranshah (North Waziristan)": the context is a district, not a province.
+            split = self._area_context(q)
+            if split is not None and split[1]:
+                q, result = split
+        self._cache[key_cache] = (q, result)
+        return q, result
+
+    def _lookup(self, q: Query) -> list[Match]:
         key = normalise(q.name)
         result: list[Match] = []
         if key:
@@ -300,8 +404,33 @@ class Geocoder:
                 want = ", ".join(x for x in (q.admin1, q.country) if x)
                 result = [replace(m, note=f"no {q.name!r} in {want}; this one is in {m.admin1 or '?'}, {m.country}") for m in result]
         result.sort(key=lambda m: (-m.score, m.origin == "geonames", -(m.kind == "point"), m.radius_km, m.place_id))
-        self._cache[key_cache] = result
         return result
+
+    def _area_context(self, q: Query) -> tuple[Query, list[Match]] | None:
+        """Read "X, <district>" / "X in <district>" / "X (<district>)" as X inside a curated area.
+
+        :func:`parse_query` only knows provinces and countries; a district named as context
+        would otherwise be searched as part of the name and found nowhere. Only areas of the
+        curated gazetteer matched exactly by name count as context.
+        """
+        m = _CONTEXT_RE.match(q.name)
+        if not m:
+            return None
+        head, tail = m.group(1).strip(), m.group(2).strip()
+        tq = parse_query(tail, country=q.country, admin1=q.admin1)
+        rows = [self.curated.rows[i] for i in sorted(self.curated.exact.get(normalise(tq.name), ()))]
+        areas = [r for r in rows if r["kind"] == "area" and r["feature"] in ("district", "province")
+                 and (tq.country is None or r["country"] == tq.country)
+                 and (tq.admin1 is None or normalise(str(r["admin1"])) == normalise(tq.admin1))]
+        if not areas or not normalise(head):
+            return None
+        hq = replace(parse_query(head, country=tq.country, admin1=tq.admin1), text=q.text, near=q.near, context=tail)
+        found = [replace(c, query=q.text) for c in self._lookup(hq) if c.note is None]
+        inside = [c for c in found if any(_in_area(a, c) for a in areas)]
+        if inside:
+            return hq, inside
+        want = areas[0]["name"]
+        return hq, [replace(c, note=f"no {head!r} in {want}; this one is in {c.admin2 or c.admin1 or '?'}, {c.country}") for c in found]
 
     @staticmethod
     def _apply_hints(matches: list[Match], q: Query) -> list[Match]:
@@ -327,9 +456,9 @@ class Geocoder:
         AmbiguousError
             Several distinct places match equally well.
         """
-        cands = self.candidates(text, country=country, admin1=admin1)
+        q, cands = self._candidates(text, country, admin1)
         if not cands:
-            raise NotFoundError(text, self.suggest(text), where=where)
+            raise _NotFound(text, lambda: self.suggest(text), where=where)
         top = cands[0].score
         tier = [m for m in cands if m.score >= top - 0.5]
         if any(m.origin != "geonames" for m in tier):
@@ -345,8 +474,15 @@ class Geocoder:
         # Nested places (a town inside the district or province of the same name) are one answer:
         # the one of the precision the query names ("Kabul province"), else the most precise.
         # Places that are not nested are different places: ambiguous.
-        wanted = parse_query(text).precision
+        wanted = q.precision
         best = min(groups[0], key=lambda m: (m.precision != wanted, PRECISION_CODES[m.precision][0], m.radius_km, m.place_id))
+        if wanted in AREA_RADIUS_KM and best.precision in ("point", "near") and PRECISION_CODES[wanted][0] > PRECISION_CODES[best.precision][0]:
+            # "Spin Boldak district" with only the town in the gazetteer: the place is the district,
+            # located by its centre; claiming point precision would overstate what the report says.
+            wp, gp = PRECISION_CODES[wanted]
+            best = replace(best, precision=wanted, where_prec=wp, geo_precision=gp,
+                           radius_km=max(best.radius_km, AREA_RADIUS_KM[wanted]),
+                           note=best.note or f"no {wanted} row for {best.name!r}; located by {best.name} ({best.kind} {best.feature})")
         distinct = [g[0] for g in groups[1:]]
         if distinct:
             labels = [f"{m.name} ({', '.join(x for x in (m.admin2, m.admin1, m.country) if x)}; {m.lat:.4f}, {m.lon:.4f})" for m in [best, *distinct]]
@@ -362,7 +498,7 @@ class Geocoder:
             if idx is None:
                 continue
             for i, sc in idx.suggest(key, limit):
-                out.append((sc, _label(idx.places.iloc[i].to_dict())))
+                out.append((sc, _label(idx.rows[i])))
         seen, labels = set(), []
         for sc, lab in sorted(out, key=lambda t: -t[0]):
             if lab not in seen:
