@@ -97,18 +97,24 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
       geo build --layers layers --out maps
       geo build --check         # CI: are the committed maps up to date?
     """
-    from geo import export, render
-
     t0 = time.perf_counter()
-    show = not quiet and sys.stderr.isatty()
-    steps = ["read and check layers", "write outputs"]
+    files = _build(layers_dir, out_dir, self_contained=self_contained, check_only=check_only, quiet=quiet)
+    if not quiet and not check_only:
+        _stderr(f"wrote {len(files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(files)}")
+
+
+def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, check_only: bool = False, quiet: bool = False) -> list[str]:
+    """Build into a staging directory, then compare (``check_only``) or publish; returns file names."""
     from rich.console import Console
     from rich.progress import Progress
 
+    from geo import export, render
+
+    show = not quiet and sys.stderr.isatty()
     with Progress(console=Console(stderr=True), transient=True, disable=not show) as progress:
-        task = progress.add_task(steps[0], total=len(steps))
+        task = progress.add_task("read and check layers", total=2)
         ds = _load(layers_dir)
-        progress.update(task, advance=1, description=steps[1])
+        progress.update(task, advance=1, description="write outputs")
         with export.staging(out_dir) as tmp:
             writers = {}
             if self_contained:
@@ -123,10 +129,51 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
                     raise OutOfDateError(f"{len(changed)} output(s) in {out_dir} are out of date with {layers_dir}: run `geo build`")
                 if not quiet:
                     _stderr(f"{out_dir} is up to date ({len(files)} files)")
-                return
+                return files
             export.publish(tmp, out_dir)
-    if not quiet:
-        _stderr(f"wrote {len(files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(files)}")
+    return files
+
+
+@cli.command()
+@LAYERS_OPT
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("maps"), show_default=True, help="Output directory.")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at LAYERS.")
+@click.option("--max-builds", type=click.IntRange(min=1), default=None, hidden=True, help="Stop after this many rebuilds (for tests).")
+@handle_errors
+def watch(layers_dir: Path, out_dir: Path, interval: float, max_builds: int | None) -> None:
+    """Build, then rebuild whenever a file in LAYERS changes (Ctrl-C to stop).
+
+    A rebuild that fails prints its errors and keeps the previous outputs; watching goes on.
+
+    \b
+    Example:
+      geo watch --layers layers --out maps
+    """
+    from geo.watch import watch as watch_loop
+
+    if not layers_dir.is_dir():
+        raise UsageError(f"--layers: {layers_dir} is not a directory")
+
+    def rebuild(names: list[str]) -> None:
+        t0 = time.perf_counter()
+        try:
+            files = _build(layers_dir, out_dir, quiet=True)
+        except LayerError as exc:
+            for p in exc.problems:
+                _stderr(f"error: {p}")
+            _stderr(f"build failed ({len(exc.problems)} problem(s)); {out_dir} keeps the previous outputs. Watching...")
+            return
+        except GeoError as exc:
+            _stderr(f"error: {exc}; {out_dir} keeps the previous outputs. Watching...")
+            return
+        click.echo(f"{time.strftime('%H:%M:%S')} rebuilt {len(files)} files in {out_dir} ({time.perf_counter() - t0:.1f} s) after changes to {', '.join(names)}")
+
+    rebuild(["(start)"])
+    _stderr(f"watching {layers_dir} every {interval:g} s; Ctrl-C to stop")
+    try:
+        watch_loop(layers_dir, rebuild, interval_s=interval, max_events=max_builds)
+    except KeyboardInterrupt:
+        _stderr("stopped")
 
 
 @cli.command()
