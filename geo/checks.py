@@ -15,6 +15,8 @@ from geo.gazetteer import normalise
 GEOD = Geod(ellps="WGS84")
 #: Segment length (degrees) the border is cut to before nearest-point search: about 250 m.
 SEGMENT_DEG = 0.0025
+#: Precisions that name an area rather than a point.
+AREA_PRECISIONS = ("near", "district", "province", "country")
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,20 @@ def site_flags(row: dict, *, country: str | None, side: str, distance_km: float,
     flags: list[Flag] = []
     if country is None:
         flags.append(Flag("outside_theatre", f"{name} lies in neither country of this border ({distance_km:,.1f} km from the line)."))
-    if side == "uncertain":
+    radius = uncertainty_km - tolerance_km
+    if side == "uncertain" and row.get("precision") in AREA_PRECISIONS:
+        flags.append(Flag(
+            "near_border",
+            f"{name} is known only as a {row['precision']} (±{radius:g} km around a point {distance_km:,.1f} km from the line): "
+            f"the incident may have been anywhere up to the line, on either side, so no side is given.",
+        ))
+    elif side == "uncertain":
         flags.append(Flag(
             "near_border",
             f"{name} is {distance_km:,.1f} km from the line, within its combined uncertainty of {uncertainty_km:,.1f} km "
-            f"(border ±{tolerance_km:g} km, location ±{uncertainty_km - tolerance_km:g} km): which side it is on cannot be told from this geometry.",
+            f"(border ±{tolerance_km:g} km, location ±{radius:g} km): which side it is on cannot be told from this geometry.",
         ))
-    if row.get("precision") in ("district", "province", "country", "near"):
+    if row.get("precision") in AREA_PRECISIONS:
         flags.append(Flag(
             "area_location",
             f"The report names an area, not a point: {name} is placed at a representative point of the {row['precision']} with a {row['radius_km']:g} km radius.",

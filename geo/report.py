@@ -41,6 +41,12 @@ def length_chart(ds: Dataset) -> bytes:
     for i, r in enumerate(ds.border["reported"]):
         ax.axhline(r["km"], color=colors[i % len(colors)], lw=1, label=f"{r['source']}: {r['km']:,.0f} km")
     ax.axvline(sc["vertex_spacing_km"], color="#bbbbbb", lw=1, ls=":", label=f"mean vertex spacing {sc['vertex_spacing_km']:.1f} km")
+    from matplotlib.ticker import FuncFormatter
+
+    km_fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    ax.yaxis.set_major_formatter(km_fmt)
+    ax.yaxis.set_minor_formatter(km_fmt)
+    ax.xaxis.set_major_formatter(km_fmt)
     ax.set_xlabel("divider step (km)")
     ax.set_ylabel("measured length (km)")
     ax.set_title(f"{ds.border['name']}: length depends on the measuring step")
