@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 #: Columns of a gazetteer frame, whatever its origin.
 COLUMNS = [
     "place_id", "name", "alt_names", "country", "admin1", "admin2", "kind", "feature",
-    "lat", "lon", "radius_km", "source", "source_ref", "notes", "origin", "population",
+    "lat", "lon", "radius_km", "area_km2", "source", "source_ref", "notes", "origin", "population",
 ]
 #: Words that name the kind of place rather than the place ("Kurram district" is Kurram).
 GENERIC_WORDS = {

@@ -33,6 +33,10 @@ COUNTRY_FILLS = ("#f4e3c1", "#d9ead3", "#dde3f0", "#f0dde8")
 LOUD_FLAGS = {"reported_country_mismatch", "reported_country_uncertain", "reported_admin1_mismatch", "outside_theatre"}
 #: Coordinates written into the map: 5 decimals is about 1 m.
 MAP_DECIMALS = 5
+#: Above this many sites the map draws them on a canvas with on-demand popups (see CompactSites).
+COMPACT_THRESHOLD = 2000
+#: Compact layers store coordinates as integers of 1e-5 degree (about 1 m).
+COMPACT_SCALE = 100_000
 
 _HTML = jinja2.Environment(
     loader=jinja2.PackageLoader("geo", "templates"),
@@ -77,6 +81,21 @@ class GeoLayer(Layer):
         self._name = "GeoLayer"
         self.data = data
         self.style = style
+
+
+class CompactSites(Layer):
+    """Many sites on one canvas: columnar data, popups built on click from text nodes (never HTML).
+
+    Used above :data:`COMPACT_THRESHOLD` sites, where one SVG element and one pre-rendered
+    popup per site would make the page heavy and slow to open.
+    """
+
+    _template = _template("compact_layer.js.j2")
+
+    def __init__(self, data: dict, *, name: str, show: bool = True):
+        super().__init__(name=str(escape(name)), overlay=True, control=True, show=show)
+        self._name = "CompactSites"
+        self.data = data
 
 
 class HtmlControl(branca.element.MacroElement):
@@ -218,7 +237,51 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
     return out
 
 
-def build_map(ds: Dataset, *, self_contained: bool = False) -> folium.Map:
+def _codes(values) -> tuple[list[int], list]:
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=False)
+    return codes.tolist(), [None if u is None or (isinstance(u, float) and np.isnan(u)) else u for u in uniques]
+
+
+def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> dict:
+    """Columnar, dictionary-encoded data of one category's sites and their claims for :class:`CompactSites`."""
+    sites = sites.reset_index(drop=True)
+    index = {sid: i for i, sid in enumerate(sites["site_id"])}
+    cl = claims[claims["site_id"].isin(index)].copy()
+    cl["_i"] = cl["site_id"].map(index)
+    cl = cl.sort_values(["_i", "claim_id"], kind="stable")
+    dates = sites["event_date"].map(lambda d: d.isoformat()).tolist()
+    cdates = cl["claim_date"].map(lambda d: d.isoformat()).tolist()
+    date_codes, date_values = _codes(dates + cdates)
+    name_codes, names = _codes(sites["name"])
+    place_codes, places = _codes(sites["reported_location"])
+    cat_codes, cats = _codes(sites["category"])
+    prec_codes, precs = _codes(sites["precision"])
+    side_codes, sides = _codes(sites["side"])
+    flag_codes, flags = _codes(", ".join(f.code for f in fl) for fl in sites["flags"])
+    claimant_codes, claimant_names = _codes(cl["claimant"])
+    q_codes, quantities = _codes((q.replace("_", " ") + (f": {s}" if isinstance(s, str) and s else "")) for q, s in zip(cl["quantity"], cl["subject"]))
+    outlet_codes, outlets = _codes(cl["outlet"])
+
+    def num(col):
+        return [(-1 if v is None or (isinstance(v, float) and np.isnan(v)) else (int(v) if float(v).is_integer() else float(v))) for v in cl[col]]
+
+    return {
+        "scale": COMPACT_SCALE, "color": color,
+        "x": np.round(sites["lon"].to_numpy(float) * COMPACT_SCALE).astype(np.int64).tolist(),
+        "y": np.round(sites["lat"].to_numpy(float) * COMPACT_SCALE).astype(np.int64).tolist(),
+        "ids": sites["site_id"].tolist(), "name": name_codes, "names": names, "place": place_codes, "places": places,
+        "date": date_codes[:len(dates)], "dates": date_values, "cat": cat_codes, "cats": cats,
+        "prec": prec_codes, "precs": precs, "side": side_codes, "sides": sides, "flag": flag_codes, "flags": flags,
+        "area": [int(p in ("near", "district", "province", "country")) for p in sites["precision"]],
+        "radius": np.round(sites["radius_km"].to_numpy(float), 1).tolist(),
+        "dist": np.round(sites["distance_km"].to_numpy(float), 1).tolist(),
+        "c_site": cl["_i"].astype(int).tolist(), "c_claimant": claimant_codes, "claimants": claimant_names,
+        "c_q": q_codes, "quantities": quantities, "c_low": num("low"), "c_best": num("best"), "c_high": num("high"),
+        "c_outlet": outlet_codes, "outlets": outlets, "c_date": date_codes[len(dates):],
+    }
+
+
+def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD) -> folium.Map:
     """The interactive map: countries, border, buffer bands, sites by category, panel, legend, timeline.
 
     Parameters
@@ -260,9 +323,15 @@ def build_map(ds: Dataset, *, self_contained: bool = False) -> folium.Map:
         "geometry": _round_geojson(ds.reference.border)}
     GeoLayer({"type": "FeatureCollection", "features": [border_feature]}, name=f"Border: {ds.border['name']}",
              style={"color": BORDER_COLOR, "weight": 2.5, "dashArray": "8 4", "className": "geo-border"}).add_to(m)
-    feats = site_features(ds)
-    for cat in CATEGORY_COLORS:
-        if cat in feats:
+    if len(ds.sites) > compact_threshold:
+        present = [c for c in CATEGORY_COLORS if (ds.sites["category"] == c).any()]
+        for cat in present:
+            sub = ds.sites[ds.sites["category"] == cat]
+            CompactSites(compact_data(sub, ds.claims, color=CATEGORY_COLORS[cat]), name=f"Sites: {cat} ({len(sub)})").add_to(m)
+    else:
+        feats = site_features(ds)
+        present = [c for c in CATEGORY_COLORS if c in feats]
+        for cat in present:
             GeoLayer({"type": "FeatureCollection", "features": feats[cat]}, name=f"Sites: {cat} ({len(feats[cat])})",
                      style={"color": CATEGORY_COLORS[cat], "fillColor": CATEGORY_COLORS[cat]}).add_to(m)
     claimants = [(r.claimant_id, r.name) for r in ds.layers.claimants.itertuples()]
@@ -276,7 +345,7 @@ def build_map(ds: Dataset, *, self_contained: bool = False) -> folium.Map:
     dates = sorted(set(ds.sites["event_date"].map(lambda d: d.isoformat())))
     legend = _HTML.get_template("legend.html.j2").render(
         title=theatre.name, subtitle=f"{len(ds.sites)} sites · border: {ds.border['source']}",
-        categories=[(c, CATEGORY_COLORS[c]) for c in CATEGORY_COLORS if c in feats],
+        categories=[(c, CATEGORY_COLORS[c]) for c in present],
         border_color=BORDER_COLOR, border_name=ds.border["name"], tolerance_km=theatre.tolerance_km, dates=dates,
     )
     m.add_child(HtmlControl(legend, position="bottomleft", css_class="geo-legend leaflet-bar"), name="geo_legend")
@@ -286,9 +355,9 @@ def build_map(ds: Dataset, *, self_contained: bool = False) -> folium.Map:
     return m
 
 
-def render_html(ds: Dataset, *, self_contained: bool = False) -> str:
+def render_html(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD) -> str:
     """The map as one HTML document, identical for identical input."""
     with stable_ids():
-        m = build_map(ds, self_contained=self_contained)
+        m = build_map(ds, self_contained=self_contained, compact_threshold=compact_threshold)
         html = m.get_root().render()
     return html if html.endswith("\n") else html + "\n"
