@@ -57,47 +57,45 @@ def enrich(claims: pd.DataFrame, claimants: pd.DataFrame, sources: pd.DataFrame)
     return out.sort_values(["site_id", "claimant_id", "claim_id"], na_position="first").reset_index(drop=True)
 
 
-def _key_value(row) -> float | None:
-    for col in ("best", "low", "high"):
-        v = _num(row[col])
-        if v is not None:
-            return v
-    return None
-
-
 def contradictions(claims: pd.DataFrame) -> list[dict]:
     """Quantities on which claimants give different figures for the same site (or the whole border).
+
+    Vectorised: only groups where two or more claimants give two or more different figures are
+    looked at row by row, so a million single-claim events cost one groupby.
 
     Returns
     -------
     list of dict
         ``site_id`` (None for border-wide), ``quantity``, ``subject``, ``claim_ids`` and
-        ``figures`` (claimant name → figure text), sorted for stable output.
+        ``figures`` (claimant name → figure texts), sorted for stable output.
     """
+    if claims.empty:
+        return []
+    value = pd.to_numeric(claims["best"], errors="coerce")
+    for col in ("low", "high"):
+        value = value.fillna(pd.to_numeric(claims[col], errors="coerce"))
+    df = claims.assign(
+        _subj=claims["subject"].fillna("").map(normalise), _site=claims["site_id"].fillna(""), _val=value,
+    )
+    have = df[df["_val"].notna()]
+    stats = have.groupby(["_site", "quantity", "_subj"], sort=True).agg(
+        n_claimants=("claimant_id", "nunique"), n_values=("_val", "nunique"))
+    disputed = stats[(stats["n_claimants"] >= 2) & (stats["n_values"] >= 2)].index
     out = []
-    df = claims.assign(_subj=claims["subject"].fillna("").map(normalise), _site=claims["site_id"].fillna(""))
-    for (site, qty, subj), grp in df.groupby(["_site", "quantity", "_subj"], sort=True):
-        vals = {}
-        for _, r in grp.iterrows():
-            v = _key_value(r)
-            if v is not None:
-                vals.setdefault(r["claimant_id"], set()).add(v)
-        if len(vals) < 2:
-            continue
-        all_vals = set().union(*vals.values())
-        if len(all_vals) < 2:
-            continue
-        figures = {}
-        for _, r in grp.iterrows():
-            if _key_value(r) is not None:
-                figures.setdefault(r["claimant"], []).append(r["figure"])
+    for site, qty, subj in disputed:
+        grp = df[(df["_site"] == site) & (df["quantity"] == qty) & (df["_subj"] == subj)]
+        valued = grp[grp["_val"].notna()]
+        figures: dict[str, set[str]] = {}
+        for name, fig in zip(valued["claimant"], valued["figure"]):
+            figures.setdefault(name, set()).add(fig)
+        vals = valued["_val"]
         out.append({
             "site_id": site or None,
             "quantity": qty,
             "subject": grp["subject"].dropna().iloc[0] if grp["subject"].notna().any() else "",
             "claim_ids": sorted(grp["claim_id"]),
-            "figures": {k: sorted(set(v)) for k, v in sorted(figures.items())},
-            "ratio": round(max(all_vals) / min(all_vals), 2) if min(all_vals) > 0 else None,
+            "figures": {k: sorted(v) for k, v in sorted(figures.items())},
+            "ratio": round(float(vals.max()) / float(vals.min()), 2) if vals.min() > 0 else None,
         })
     return out
 

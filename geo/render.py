@@ -237,48 +237,82 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
     return out
 
 
-def _codes(values) -> tuple[list[int], list]:
+def _codes(values) -> tuple[np.ndarray, list]:
     codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=False)
-    return codes.tolist(), [None if u is None or (isinstance(u, float) and np.isnan(u)) else u for u in uniques]
+    return codes, ["" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u) for u in uniques]
+
+
+#: Separator of strings packed into one text (ASCII unit separator; never in report text we keep).
+UNIT_SEP = "\u001f"
+
+
+def _pack_ints(values) -> list:
+    """Smallest unsigned/signed little-endian typed array that holds ``values``, base64-encoded: [type, text]."""
+    a = np.asarray(values, dtype=np.int64)
+    lo, hi = (int(a.min()), int(a.max())) if len(a) else (0, 0)
+    for code, dtype in (("u1", "<u1"), ("u2", "<u2"), ("u4", "<u4"), ("i4", "<i4")):
+        info = np.iinfo(np.dtype(dtype))
+        if info.min <= lo and hi <= info.max:
+            return [code, base64.b64encode(a.astype(dtype).tobytes()).decode("ascii")]
+    raise ValueError("integers out of 32-bit range")
+
+
+def _pack_floats(values) -> list:
+    a = np.asarray(values, dtype="<f4")
+    return ["f4", base64.b64encode(a.tobytes()).decode("ascii")]
+
+
+def _pack_strings(values: list[str]) -> str:
+    return UNIT_SEP.join(v.replace(UNIT_SEP, " ") for v in values)
 
 
 def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> dict:
-    """Columnar, dictionary-encoded data of one category's sites and their claims for :class:`CompactSites`."""
+    """One category's sites and claims as typed arrays (base64) and packed string dictionaries.
+
+    Coordinates are integers of 1e-5 degree; every repeated text is stored once and referenced
+    by index. The page decodes this in milliseconds, where a JSON object per site would take
+    seconds to parse at 100,000 sites.
+    """
     sites = sites.reset_index(drop=True)
-    index = {sid: i for i, sid in enumerate(sites["site_id"])}
-    cl = claims[claims["site_id"].isin(index)].copy()
-    cl["_i"] = cl["site_id"].map(index)
+    index = pd.Series(np.arange(len(sites)), index=sites["site_id"].to_numpy())
+    cl = claims[claims["site_id"].isin(index.index)].copy()
+    cl["_i"] = cl["site_id"].map(index).astype(int)
     cl = cl.sort_values(["_i", "claim_id"], kind="stable")
     dates = sites["event_date"].map(lambda d: d.isoformat()).tolist()
     cdates = cl["claim_date"].map(lambda d: d.isoformat()).tolist()
     date_codes, date_values = _codes(dates + cdates)
     name_codes, names = _codes(sites["name"])
     place_codes, places = _codes(sites["reported_location"])
-    cat_codes, cats = _codes(sites["category"])
     prec_codes, precs = _codes(sites["precision"])
     side_codes, sides = _codes(sites["side"])
     flag_codes, flags = _codes(", ".join(f.code for f in fl) for fl in sites["flags"])
     claimant_codes, claimant_names = _codes(cl["claimant"])
     q_codes, quantities = _codes((q.replace("_", " ") + (f": {s}" if isinstance(s, str) and s else "")) for q, s in zip(cl["quantity"], cl["subject"]))
     outlet_codes, outlets = _codes(cl["outlet"])
-
-    def num(col):
-        return [(-1 if v is None or (isinstance(v, float) and np.isnan(v)) else (int(v) if float(v).is_integer() else float(v))) for v in cl[col]]
-
-    return {
-        "scale": COMPACT_SCALE, "color": color,
-        "x": np.round(sites["lon"].to_numpy(float) * COMPACT_SCALE).astype(np.int64).tolist(),
-        "y": np.round(sites["lat"].to_numpy(float) * COMPACT_SCALE).astype(np.int64).tolist(),
-        "ids": sites["site_id"].tolist(), "name": name_codes, "names": names, "place": place_codes, "places": places,
-        "date": date_codes[:len(dates)], "dates": date_values, "cat": cat_codes, "cats": cats,
-        "prec": prec_codes, "precs": precs, "side": side_codes, "sides": sides, "flag": flag_codes, "flags": flags,
-        "area": [int(p in ("near", "district", "province", "country")) for p in sites["precision"]],
-        "radius": np.round(sites["radius_km"].to_numpy(float), 1).tolist(),
-        "dist": np.round(sites["distance_km"].to_numpy(float), 1).tolist(),
-        "c_site": cl["_i"].astype(int).tolist(), "c_claimant": claimant_codes, "claimants": claimant_names,
-        "c_q": q_codes, "quantities": quantities, "c_low": num("low"), "c_best": num("best"), "c_high": num("high"),
-        "c_outlet": outlet_codes, "outlets": outlets, "c_date": date_codes[len(dates):],
+    data = {
+        "scale": COMPACT_SCALE, "color": color, "n": len(sites), "m": len(cl),
+        "x": _pack_ints(np.round(sites["lon"].to_numpy(float) * COMPACT_SCALE)),
+        "y": _pack_ints(np.round(sites["lat"].to_numpy(float) * COMPACT_SCALE)),
+        "ids": _pack_strings(sites["site_id"].astype(str).tolist()),
+        "name": _pack_ints(name_codes), "names": _pack_strings(names),
+        "place": _pack_ints(place_codes), "places": _pack_strings(places),
+        "date": _pack_ints(date_codes[:len(dates)]), "dates": _pack_strings(date_values),
+        "prec": _pack_ints(prec_codes), "precs": _pack_strings(precs),
+        "side": _pack_ints(side_codes), "sides": _pack_strings(sides),
+        "flag": _pack_ints(flag_codes), "flags": _pack_strings(flags),
+        "area": _pack_ints(sites["precision"].isin(["near", "district", "province", "country"]).to_numpy(int)),
+        "radius": _pack_floats(sites["radius_km"].to_numpy(float)),
+        "dist": _pack_floats(sites["distance_km"].to_numpy(float)),
+        "cat": sites["category"].iloc[0] if len(sites) else "",
+        "c_site": _pack_ints(cl["_i"].to_numpy()), "c_claimant": _pack_ints(claimant_codes), "claimants": _pack_strings(claimant_names),
+        "c_q": _pack_ints(q_codes), "quantities": _pack_strings(quantities),
+        "c_outlet": _pack_ints(outlet_codes), "outlets": _pack_strings(outlets), "c_date": _pack_ints(date_codes[len(dates):]),
     }
+    for col in ("low", "best", "high"):
+        vals = pd.to_numeric(cl[col], errors="coerce").to_numpy(float)
+        if np.isfinite(vals).any():  # a column nobody filled in is not shipped
+            data[f"c_{col}"] = _pack_floats(vals)
+    return data
 
 
 def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD) -> folium.Map:
