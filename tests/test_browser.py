@@ -156,3 +156,61 @@ def test_hostile_report_text_never_executes(browser, tmp_path):
         assert pg.errors == []
     finally:
         pg.close()
+
+
+def _many_sites(layers: Path, n: int, *, payload: str = "") -> None:
+    """Append ``n`` coordinate-given sites (and one claim each) to a copy of the seed layers."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(66, 72, n), rng.uniform(30, 35, n)
+    with open(layers / "sites.csv", "a", encoding="utf-8") as fh:
+        for i in range(n):
+            name = f"Event {i}" if i != 7 else '"' + (payload or "Event 7").replace('"', '""') + '"'
+            fh.write(f"ev{i},{name},,near a village,,,clash,2025-10-{11 + i % 2},{lat[i]:.5f},{lon[i]:.5f},1,,aj-2025-10-12,\n")
+    with open(layers / "claims.csv", "a", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(f"e{i},ev{i},media,,2025-10-12,killed,,,{i % 5},,people,synthetic,,aj-2025-10-12\n")
+
+
+def test_thousands_of_sites_draw_on_canvas_and_every_popup_is_reachable(browser, tmp_path):
+    layers = tmp_path / "layers"
+    shutil.copytree(LAYERS, layers)
+    _many_sites(layers, 3000, payload=PAYLOAD)
+    path = _build(layers, tmp_path / "maps")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+    page = ctx.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("window.geoCompact && window.geoCompact.layers.length > 0 && window.geoCompact.layers[0].drawn > 0")
+        assert page.evaluate("window.geoCompact.layers.reduce((s, l) => s + l.count, 0)") == 3009
+        # Any site can be opened: zoom onto a few, click their pixel, read the popup.
+        for site_id in ("ev7", "ev1234", "ev2999"):
+            lat, lon = page.evaluate(
+                f"(() => {{ for (const l of window.geoCompact.layers) {{ const i = l.indexOf('{site_id}'); if (i >= 0) return l._latlon(i); }} }})()")
+            pt = page.evaluate(f"(() => {{ const m = window.geoCompact.map; m.setView([{lat}, {lon}], 15, {{animate: false}});"
+                               f" const p = m.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()")
+            page.wait_for_function("!window.geoCompact.pending")
+            box = page.locator(".leaflet-container").bounding_box()
+            page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+            popup = page.locator(".leaflet-popup-content")
+            popup.wait_for()
+            text = popup.inner_text()
+            assert site_id in text
+            if site_id == "ev7":  # its name is hostile text: shown as text, never run
+                assert "<img src=x" in text and popup.locator("img").count() == 0
+            page.evaluate("window.geoCompact.map.closePopup()")
+            page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+        assert page.evaluate("window.__pwned") is None
+        # The date slider filters the canvas too.
+        before = page.evaluate("window.geoCompact.layers.reduce((s, l) => s + l.drawn, 0)")
+        page.locator("#geo-time-slider").fill("0")
+        page.wait_for_function("!window.geoCompact.pending")
+        assert page.evaluate("window.geoCompact.layers.reduce((s, l) => s + l.drawn, 0)") < before
+        assert errors == []
+    finally:
+        ctx.close()
