@@ -46,9 +46,13 @@ class ScaleAnalysis:
     def step_for_length(self, length_km: float) -> float | None:
         """Divider step (km) at which the fitted law reaches ``length_km``; None if it never does."""
         slope = 1.0 - self.dimension
-        if slope >= 0:
+        if slope >= 0 or length_km <= 0:
             return None
-        return math.exp((math.log(length_km) - self.log_a) / slope)
+        exponent = (math.log(length_km) - self.log_a) / slope
+        # Far outside the fitted range the law means nothing (and exp would overflow).
+        if not -50.0 < exponent < 50.0:
+            return None
+        return math.exp(exponent)
 
 
 def geodesic_length_km(line: shapely.Geometry) -> float:

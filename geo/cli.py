@@ -20,6 +20,17 @@ LAYERS_OPT = click.option("--layers", "layers_dir", type=click.Path(path_type=Pa
                           help="Directory of input layers (theatre.toml, sites.csv, claims.csv, ...).")
 
 
+def events_options(fn):
+    """``--events FILE`` (repeatable), ``--events-format`` and ``--skip-invalid`` for build and check."""
+    fn = click.option("--skip-invalid", is_flag=True,
+                      help="Keep the good rows of an events file; bad rows become warnings on stderr instead of errors.")(fn)
+    fn = click.option("--events-format", type=click.Choice(["acled", "ucdp"]), default=None,
+                      help="Format of the events files (default: detected from the header).")(fn)
+    fn = click.option("--events", "events_files", type=click.Path(path_type=Path), multiple=True,
+                      help="ACLED export or UCDP GED CSV whose events are added as sites with claims (repeatable).")(fn)
+    return fn
+
+
 def _stderr(msg: str) -> None:
     click.echo(msg, err=True)
 
@@ -59,11 +70,33 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _load(layers_dir: Path):
+def _load(layers_dir: Path, events_files: tuple[Path, ...] = (), events_format: str | None = None, skip_invalid: bool = False):
     from geo.layers import read_layers
     from geo.pipeline import run
 
-    return run(read_layers(layers_dir))
+    if not events_files:
+        return run(read_layers(layers_dir))
+    from geo.events import read_events
+
+    problems, events = [], []
+    for path in events_files:  # every problem of every file, then those of the layers, before failing
+        try:
+            ev = read_events(path, events_format, skip_invalid=skip_invalid)
+        except LayerError as exc:
+            problems += exc.problems
+            continue
+        for p in ev.problems:
+            _stderr(f"warning: {p}")
+        if ev.problems:
+            _stderr(f"warning: {path}: skipped {len({(p.path, p.line) for p in ev.problems})} invalid row(s); kept {len(ev.sites)} event(s)")
+        events.append(ev)
+    try:
+        layers = read_layers(layers_dir)
+    except LayerError as exc:
+        problems += exc.problems
+    if problems:
+        raise LayerError(problems)
+    return run(layers, events=events)
 
 
 def _changed(new_dir: Path, out_dir: Path) -> list[str]:
@@ -85,8 +118,10 @@ def _changed(new_dir: Path, out_dir: Path) -> list[str]:
 @click.option("--self-contained", is_flag=True, help="Make index.html work with no network (Leaflet inlined, no web tiles). offline.html is always self-contained.")
 @click.option("--check", "check_only", is_flag=True, help="Build into a temporary directory and exit 1 listing outputs that would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@events_options
 @handle_errors
-def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: bool, quiet: bool) -> None:
+def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: bool, quiet: bool,
+          events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool) -> None:
     """Build the map, exports and report from LAYERS into OUT.
 
     Every output is first written to a temporary directory beside OUT and moved into place
@@ -96,14 +131,17 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
     Example:
       geo build --layers layers --out maps
       geo build --check         # CI: are the committed maps up to date?
+      geo build --events acled_export.csv --skip-invalid --out maps-acled
     """
     t0 = time.perf_counter()
-    files = _build(layers_dir, out_dir, self_contained=self_contained, check_only=check_only, quiet=quiet)
+    files = _build(layers_dir, out_dir, self_contained=self_contained, check_only=check_only, quiet=quiet,
+                   events=(events_files, events_format, skip_invalid))
     if not quiet and not check_only:
         _stderr(f"wrote {len(files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(files)}")
 
 
-def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, check_only: bool = False, quiet: bool = False) -> list[str]:
+def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, check_only: bool = False, quiet: bool = False,
+           events: tuple = ()) -> list[str]:
     """Build into a staging directory, then compare (``check_only``) or publish; returns file names."""
     from rich.console import Console
     from rich.progress import Progress
@@ -113,7 +151,7 @@ def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, che
     show = not quiet and sys.stderr.isatty()
     with Progress(console=Console(stderr=True), transient=True, disable=not show) as progress:
         task = progress.add_task("read and check layers", total=2)
-        ds = _load(layers_dir)
+        ds = _load(layers_dir, *events)
         progress.update(task, advance=1, description="write outputs")
         with export.staging(out_dir) as tmp:
             writers = {}
@@ -179,18 +217,20 @@ def watch(layers_dir: Path, out_dir: Path, interval: float, max_builds: int | No
 @cli.command()
 @LAYERS_OPT
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@events_options
 @handle_errors
-def check(layers_dir: Path, as_json: bool) -> None:
+def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool) -> None:
     """Print the border length check and the per-site checks.
 
     \b
     Example:
       geo check
       geo check --json | jq '.sites[] | {name, side, distance_km}'
+      geo check --json --events ged_2025.csv --events-format ucdp
     """
     from geo.export import check_report, dumps_json
 
-    ds = _load(layers_dir)
+    ds = _load(layers_dir, events_files, events_format, skip_invalid)
     doc = check_report(ds)
     if as_json:
         click.echo(dumps_json(doc), nl=False)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,11 +67,21 @@ class Layers:
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LayerError(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")) from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise LayerError(Problem(str(path), 1, None, "UTF-16 text (byte-order mark at the start): save the file as UTF-8"))
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        # GDAL and most tools end a string at NUL: accepting it would silently cut text short.
+        line = raw.count(b"\n", 0, nul) + 1
+        raise LayerError(Problem(str(path), line, None, "NUL byte in the text (a binary or UTF-16 file?): save the file as UTF-8 text"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = raw.count(b"\n", 0, exc.start) + 1
         raise LayerError(Problem(str(path), line, None, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")) from None
     return text
 
@@ -114,6 +126,8 @@ def read_table(path: Path, kind: str, *, id_column: str | None = None) -> pd.Dat
     """
     model: type[Row] = SCHEMAS[kind]
     name = str(path)
+    if path.is_dir():
+        raise LayerError(Problem(name, None, None, f"is a directory, expected the {kind} layer as a CSV file"))
     if not path.is_file():
         raise LayerError(Problem(name, None, None, f"missing {kind} layer (expected a CSV file here)"))
     text = _decode(path)
@@ -173,6 +187,12 @@ def read_table(path: Path, kind: str, *, id_column: str | None = None) -> pd.Dat
     return pd.DataFrame(records, columns=columns, dtype=object)
 
 
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short for messages."""
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 def read_theatre(path: Path) -> Theatre:
     """Read ``theatre.toml``: which two countries, which border geometry, what tolerance.
 
@@ -182,35 +202,50 @@ def read_theatre(path: Path) -> Theatre:
         Naming the file and key on any missing or bad value.
     """
     name = str(path)
+    if path.is_dir():
+        raise LayerError(Problem(name, None, None, "is a directory, expected the theatre file (TOML)"))
     if not path.is_file():
         raise LayerError(Problem(name, None, None, "missing theatre file (say which two countries the border is between)"))
     try:
         data = tomllib.loads(_decode(path))
     except tomllib.TOMLDecodeError as exc:
-        raise LayerError(Problem(name, getattr(exc, "lineno", None), None, f"malformed TOML: {exc}")) from None
+        # Python < 3.14 has the line only in the message ("... (at line 3, column 9)").
+        line = getattr(exc, "lineno", None) or (int(m.group(1)) if (m := re.search(r"at line (\d+)", str(exc))) else None)
+        raise LayerError(Problem(name, line, None, f"malformed TOML: {exc}")) from None
     problems = []
     countries = data.get("countries")
-    if not (isinstance(countries, list) and len(countries) == 2 and all(isinstance(c, str) and len(c) == 2 and c.isalpha() and c.isupper() for c in countries) and countries[0] != countries[1]):
-        problems.append(Problem(name, None, "countries", f"expected two different ISO 3166-1 alpha-2 codes like [\"AF\", \"PK\"], got {countries!r}"))
+    if not (isinstance(countries, list) and len(countries) == 2 and all(isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) for c in countries) and countries[0] != countries[1]):
+        problems.append(Problem(name, None, "countries", f"expected two different ISO 3166-1 alpha-2 codes like [\"AF\", \"PK\"], got {_shown(countries)}"))
     for key in ("name", "border_name"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             problems.append(Problem(name, None, key, "expected a non-empty string"))
     tol = data.get("tolerance_km", 2.0)
     if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0 <= tol <= 100:
-        problems.append(Problem(name, None, "tolerance_km", f"expected a number of km in [0, 100], got {tol!r}"))
+        problems.append(Problem(name, None, "tolerance_km", f"expected a number of km in [0, 100], got {_shown(tol)}"))
     bands = data.get("bands_km", [5, 25, 50])
     if not (isinstance(bands, list) and bands and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b <= 500 for b in bands)):
-        problems.append(Problem(name, None, "bands_km", f"expected a list of distances in (0, 500] km, got {bands!r}"))
+        problems.append(Problem(name, None, "bands_km", f"expected a list of distances in (0, 500] km, got {_shown(bands)}"))
     files = {}
     for key in ("border_file", "countries_file"):
         val = data.get(key)
+        files[key] = None
         if val is None:
-            files[key] = None
             continue
-        p = (path.parent / str(val)).resolve()
-        if not p.is_file():
-            problems.append(Problem(name, None, key, f"file {val!r} not found next to {path.name}"))
+        if not isinstance(val, str) or not val.strip():
+            problems.append(Problem(name, None, key, f"expected a file name (a string), got {_shown(val)}"))
+            continue
+        try:
+            p = (path.parent / val).resolve()
+            found = p.is_file()
+        except (OSError, ValueError):  # NUL in the name, name too long, symlink loop, ...
+            found = False
+        if not found:
+            problems.append(Problem(name, None, key, f"file {_shown(val)} not found next to {path.name}"))
+            continue
         files[key] = p
+    src = data.get("border_source")
+    if src is not None and not isinstance(src, str):
+        problems.append(Problem(name, None, "border_source", f"expected a string, got {_shown(src)}"))
     if problems:
         raise LayerError(problems)
     return Theatre(

@@ -16,6 +16,7 @@ from geo import border as border_mod
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
 from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem
+from geo.events import EventTables, imported_rows, locate_events, merge_events
 from geo.gazetteer import build_gazetteer, read_geonames
 from geo.geocode import PRECISION_CODES, Geocoder
 from geo.layers import Layers
@@ -148,10 +149,20 @@ def _round_or_none(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
 
-def run(layers: Layers, *, geocoder: Geocoder | None = None) -> Dataset:
-    """Locate, check and assemble everything for one layers directory."""
+def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None) -> Dataset:
+    """Locate, check and assemble everything for one layers directory.
+
+    ``events`` (from :func:`geo.events.read_events`) are merged in as sites with claims; their
+    coordinates and precision codes are the dataset's, never geocoded.
+    """
+    if events is not None:
+        layers = merge_events(layers, events)
     ref = load_reference(layers.theatre)
-    located = locate_sites(layers.sites, geocoder or make_geocoder(layers))
+    imported = imported_rows(layers.sites)
+    manual = layers.sites[~imported]
+    located = locate_sites(manual, geocoder or make_geocoder(layers)) if len(manual) or not imported.any() else None
+    if imported.any():
+        located = pd.concat([f for f in (located, locate_events(layers.sites[imported])) if f is not None], ignore_index=True)
     checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km)
     sites = pd.concat([located, checks], axis=1).sort_values("site_id").reset_index(drop=True)
     geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))

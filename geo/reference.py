@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
@@ -79,7 +80,8 @@ def shared_border(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
         When the polygons share no boundary (the countries are not neighbours).
     """
     inter = shapely.intersection(shapely.boundary(a), shapely.boundary(b))
-    parts = [g for g in shapely.get_parts(inter) if g.geom_type in ("LineString", "MultiLineString")]
+    # Disjoint polygons give an empty line, not an empty collection: drop empties too.
+    parts = [g for g in shapely.get_parts(inter) if g.geom_type in ("LineString", "MultiLineString") and not g.is_empty]
     if not parts:
         raise UsageError("the two countries share no boundary line: they are not neighbours in this geometry")
     return shapely.line_merge(shapely.union_all(parts))
@@ -95,19 +97,35 @@ def _packaged(codes: tuple[str, str]) -> tuple[Path, Path] | None:
 
 
 def _read_override(path: Path, what: str) -> gpd.GeoDataFrame:
+    name = str(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        # GDAL says only "not recognized as being in a supported file format": find where the JSON breaks.
+        try:
+            json.loads(path.read_bytes().decode("utf-8-sig"))
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError (GeoJSON is UTF-8, RFC 7946)
+            line = getattr(exc, "lineno", None)
+            raise LayerError(Problem(name, line, None, f"cannot read {what}: not valid JSON ({exc})")) from None
+        except OSError as exc:
+            raise LayerError(Problem(name, None, None, f"cannot read {what}: {exc.strerror or exc}")) from None
     try:
         df = pyogrio.read_dataframe(path)
-    except Exception as exc:  # pyogrio raises several DataSourceError types; all mean "cannot read"
-        raise LayerError(Problem(str(path), None, None, f"cannot read {what}: {exc}")) from None
-    if df.crs is None:
-        df = df.set_crs("EPSG:4326")
-    elif not df.crs.equals("EPSG:4326"):
-        df = df.to_crs("EPSG:4326")
-    bad = ~shapely.is_valid(df.geometry.values)
+        if df.crs is None:
+            df = df.set_crs("EPSG:4326")
+        elif not df.crs.equals("EPSG:4326"):
+            df = df.to_crs("EPSG:4326")
+    except Exception as exc:  # pyogrio and pyproj raise several error types; all mean "cannot read"
+        raise LayerError(Problem(name, None, None, f"cannot read {what}: {exc}")) from None
+    geoms = df.geometry.values
+    present = ~shapely.is_missing(geoms)
+    coords = shapely.get_coordinates(geoms[present])
+    if not np.isfinite(coords).all() or (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
+        raise LayerError(Problem(name, None, "geometry", f"{what}: coordinates must be finite longitude/latitude in degrees "
+                                 "(lon -180..180, lat -90..90); is the file in another CRS without saying so?"))
+    bad = present & ~shapely.is_valid(geoms)
     if bad.any():
-        reasons = [shapely.is_valid_reason(g) for g in df.geometry.values[bad]]
+        reasons = [shapely.is_valid_reason(g) for g in geoms[bad]]
         log.warning("%s: repairing %d invalid geometries (%s)", path, int(bad.sum()), "; ".join(reasons[:3]))
-        df.loc[bad, "geometry"] = shapely.make_valid(df.geometry.values[bad])
+        df.loc[bad, "geometry"] = shapely.make_valid(geoms[bad])
     return df
 
 
@@ -120,14 +138,25 @@ def load_reference(theatre: Theatre) -> Reference:
     codes = theatre.countries
     source = NE_SOURCE
     if theatre.countries_file is not None:
+        cfile = str(theatre.countries_file)
         df = _read_override(theatre.countries_file, "country polygons")
         col = next((c for c in df.columns if c.lower() in ("iso_a2", "iso2", "country")), None)
         if col is None:
-            raise LayerError(Problem(str(theatre.countries_file), None, "iso_a2", "country polygons need an ISO_A2 property"))
+            raise LayerError(Problem(cfile, None, "iso_a2", "country polygons need an ISO_A2 property"))
         df = df.rename(columns={col: "iso_a2"})
         if "name" not in df.columns:
             df["name"] = df["iso_a2"]
-        countries = gpd.GeoDataFrame(df[df["iso_a2"].isin(codes)][["iso_a2", "name", "geometry"]], crs="EPSG:4326")
+        df = df[df["iso_a2"].isin(codes)]
+        # Only the polygon parts count; a country may come as several features (islands, exclaves).
+        df = df.assign(geometry=[shapely.union_all([p for p in shapely.get_parts(g) if shapely.get_dimensions(p) == 2])
+                                 if g is not None else None for g in df.geometry.values])
+        df = df[~(shapely.is_missing(df.geometry.values) | shapely.is_empty(df.geometry.values))]
+        missing = [c for c in codes if c not in set(df["iso_a2"])]
+        if missing:
+            raise LayerError(Problem(cfile, None, "iso_a2", f"no polygon for {', '.join(missing)} "
+                                     f"(a feature with that ISO_A2 value and polygon geometry is needed)"))
+        df = df.dissolve(by="iso_a2", aggfunc="first").loc[list(codes)].reset_index()
+        countries = gpd.GeoDataFrame(df[["iso_a2", "name", "geometry"]], geometry="geometry", crs="EPSG:4326")
         source = f"{theatre.countries_file.name} (user file)"
     elif (packaged := _packaged(codes)) is not None:
         countries = pyogrio.read_dataframe(packaged[0])
@@ -140,10 +169,11 @@ def load_reference(theatre: Theatre) -> Reference:
         raise UsageError(f"no polygon for country {', '.join(missing)} in the reference geometry")
     if theatre.border_file is not None:
         df = _read_override(theatre.border_file, "border line")
-        geoms = df.geometry.values
+        # One part at a time: a collection (as make_valid can return) has no boundary of its own.
+        parts = shapely.get_parts(df.geometry.values[~shapely.is_missing(df.geometry.values)])
         # A polygon layer given as "border" means its outline; lines are used as they are.
-        lines = [shapely.boundary(g) if shapely.get_dimensions(g) == 2 else g for g in geoms if g is not None]
-        lines = [g for g in lines if shapely.get_dimensions(g) == 1]
+        lines = [shapely.boundary(g) if shapely.get_dimensions(g) == 2 else g for g in parts]
+        lines = [g for g in lines if shapely.get_dimensions(g) == 1 and not g.is_empty]
         if not lines:
             raise LayerError(Problem(str(theatre.border_file), None, "geometry", "no line or polygon geometry in the border file"))
         border = shapely.line_merge(shapely.union_all(lines))
@@ -151,7 +181,12 @@ def load_reference(theatre: Theatre) -> Reference:
     elif (packaged := _packaged(codes)) is not None and theatre.countries_file is None:
         border = shapely.line_merge(shapely.union_all(pyogrio.read_dataframe(packaged[1]).geometry.values))
     else:
-        border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
+        try:
+            border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
+        except UsageError as exc:
+            if theatre.countries_file is None:
+                raise
+            raise LayerError(Problem(str(theatre.countries_file), None, "geometry", str(exc))) from None
     if theatre.border_source:
         source = theatre.border_source
     return Reference(countries=gpd.GeoDataFrame(countries, geometry="geometry", crs="EPSG:4326"), border=border, source=source)

@@ -7,7 +7,7 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 CATEGORIES = ("clash", "strike", "blast", "deployment", "crossing", "other")
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -18,15 +18,20 @@ Iso2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
 class Row(BaseModel):
-    """Base: strips text, treats empty cells as missing, forbids nothing extra (extra columns are kept aside)."""
+    """Base: strips text, treats empty cells as missing, forbids nothing extra (extra columns are kept aside).
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    Numbers must be finite: "inf" and "nan" parse as floats but mean nothing in a layer.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
     def _blank_is_none(cls, data: dict) -> dict:
+        # Strip here, with the same notion of whitespace that decides "blank" (pydantic's own strip
+        # keeps some characters Python calls whitespace, so "x\x1f" kept it while "\x1f" was blank).
         if isinstance(data, dict):
-            return {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+            return {k: ((v.strip() or None) if isinstance(v, str) else v) for k, v in data.items()}
         return data
 
 
@@ -101,12 +106,16 @@ class ClaimRow(Row):
     quote: Annotated[str, StringConstraints(max_length=400)] | None = None
     source_id: Id
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "ClaimRow":
-        vals = [v for v in (self.low, self.best, self.high) if v is not None]
-        if vals != sorted(vals):
-            raise ValueError("figures must satisfy low <= best <= high")
-        return self
+    @field_validator("best", "high")
+    @classmethod
+    def _ordered(cls, v: float | None, info: ValidationInfo) -> float | None:
+        # A field validator (not a model one) so the problem names the column that breaks the order.
+        before = {"best": ("low",), "high": ("low", "best")}[info.field_name]
+        for name in before:
+            other = info.data.get(name)
+            if v is not None and other is not None and other > v:
+                raise ValueError(f"figures must satisfy low <= best <= high ({name} is {other:g})")
+        return v
 
 
 class FigureRow(Row):

@@ -192,9 +192,11 @@ def test_thousands_of_sites_draw_on_canvas_and_every_popup_is_reachable(browser,
         for site_id in ("ev7", "ev1234", "ev2999"):
             lat, lon = page.evaluate(
                 f"(() => {{ for (const l of window.geoCompact.layers) {{ const i = l.indexOf('{site_id}'); if (i >= 0) return l._latlon(i); }} }})()")
-            pt = page.evaluate(f"(() => {{ const m = window.geoCompact.map; m.setView([{lat}, {lon}], 15, {{animate: false}});"
-                               f" const p = m.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()")
+            # Zoom onto the site (retried until the map takes it: a view change right after load can be ignored).
+            page.wait_for_function(f"(() => {{ const m = window.geoCompact.map; m.setView([{lat}, {lon}], 15, {{animate: false}});"
+                                   f" return m.getZoom() === 15; }})()")
             page.wait_for_function("!window.geoCompact.pending")
+            pt = page.evaluate(f"(() => {{ const p = window.geoCompact.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()")
             box = page.locator(".leaflet-container").bounding_box()
             page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
             popup = page.locator(".leaflet-popup-content")

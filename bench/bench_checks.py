@@ -1,0 +1,171 @@
+"""Benchmark side + distance to the border for many events, against two baselines, in one run.
+
+    python bench/bench_checks.py [--sizes 10000,100000,1000000] [--loop-sample 20000] [--acc-sample 5000]
+
+Points are uniform in lon 60-75, lat 28-38 around the AF-PK border (Natural Earth 1:10m, 2,245 km).
+
+* ours: ``geo.checks.nearest_on_border`` + ``geo.checks.country_at`` (side + nearest point + distance),
+  timed after loading the reference and after the per-border index is built (its one-off build
+  time is printed separately);
+* loop: a per-point Python loop (nearest 250 m segment from an STRtree in an azimuthal
+  equidistant frame, nearest point on it, then ``Geod.inv``), distance only; timed on a subsample and scaled linearly;
+* to_crs: ``GeoSeries.to_crs(UTM 42N)`` + ``GeoSeries.distance`` to the projected line, distance only,
+  on the full set;
+* accuracy: against a per-point geodesic reference (``Geod.inv`` to the line cut to ~50 m) on a
+  subsample: max |error| within 100 km of the line, max relative error beyond.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import time
+import tracemalloc
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+
+from geo.checks import SEGMENT_DEG, border_frame, country_at, nearest_on_border
+from geo.layers import Theatre
+from geo.nearest import border_index
+from geo.reference import load_reference
+
+GEOD = Geod(ellps="WGS84")
+UTM = "EPSG:32642"
+
+
+def points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(60, 75, n), rng.uniform(28, 38, n)
+
+
+def ours(lon, lat, ref):
+    nlon, nlat, d = nearest_on_border(lon, lat, ref.border)
+    side = country_at(lon, lat, ref.countries)
+    return side, nlon, nlat, d
+
+
+def loop_baseline(lon, lat, border):
+    """Per point: nearest 250 m segment (STRtree in an AEQD frame), nearest point on it, Geod.inv."""
+    crs = border_frame(border)
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    dense = shapely.segmentize(border, SEGMENT_DEG)
+    xy = np.column_stack(fwd.transform(*shapely.get_coordinates(dense).T))
+    segs = shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))
+    tree = shapely.STRtree(segs)
+    out = np.empty(len(lon))
+    for i, (x, y) in enumerate(zip(lon, lat)):
+        p = shapely.Point(*fwd.transform(x, y))
+        seg = segs[tree.query_nearest(p)[0]]
+        q = seg.interpolate(seg.project(p))
+        qx, qy = inv.transform(q.x, q.y)
+        out[i] = GEOD.inv(x, y, qx, qy)[2] / 1000.0
+    return out
+
+
+def to_crs_baseline(lon, lat, border):
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(UTM)
+    line = gpd.GeoSeries([border], crs="EPSG:4326").to_crs(UTM).iloc[0]
+    return pts.distance(line).to_numpy() / 1000.0
+
+
+def reference_km(lon, lat, border, step_deg=0.0005, stride=40):
+    """Per-point geodesic reference: least Geod.inv distance to the line cut to ~50 m (see tests)."""
+    dense = shapely.get_coordinates(shapely.segmentize(border, step_deg))
+    corners = {tuple(c) for c in shapely.get_coordinates(border)}
+    is_corner = np.array([tuple(c) in corners for c in dense])
+    coarse = np.flatnonzero(is_corner | (np.arange(len(dense)) % stride == 0))
+    out = np.empty(len(lon))
+    for k, (x, y) in enumerate(zip(lon, lat)):
+        _, _, dc = GEOD.inv(np.full(len(coarse), x), np.full(len(coarse), y), dense[coarse, 0], dense[coarse, 1])
+        if dc.min() > 50_000.0:
+            out[k] = dc.min() / 1000.0
+            continue
+        near = coarse[dc <= dc.min() + 3000.0]
+        idx = np.unique(np.clip(near[:, None] + np.arange(-stride, stride + 1), 0, len(dense) - 1))
+        _, _, d = GEOD.inv(np.full(len(idx), x), np.full(len(idx), y), dense[idx, 0], dense[idx, 1])
+        out[k] = d.min() / 1000.0
+    return out
+
+
+def accuracy(d, want):
+    near = want <= 100.0
+    abs_near = float(np.abs(d[near] - want[near]).max()) if near.any() else float("nan")
+    rel_far = float((np.abs(d[~near] - want[~near]) / want[~near]).max()) if (~near).any() else float("nan")
+    return abs_near, rel_far
+
+
+def timed(fn, *args):
+    gc.collect()
+    t = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--loop-sample", type=int, default=20_000)
+    ap.add_argument("--acc-sample", type=int, default=5_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    t = time.perf_counter()
+    ref = load_reference(Theatre(name="t", countries=("AF", "PK"), border_name="x"))
+    print(f"reference loaded in {time.perf_counter() - t:.2f} s (not timed below)")
+    t = time.perf_counter()
+    idx = border_index(ref.border)
+    t_tree = time.perf_counter() - t
+    t = time.perf_counter()
+    idx.grid  # noqa: B018 (builds the certified grid)
+    t_grid = time.perf_counter() - t
+    print(f"index build, once per border (cached): tree {t_tree:.3f} s + certified grid {t_grid:.3f} s "
+          f"({idx.nv} vertices, {(idx.grid[4] >= 0).mean():.0%} of {len(idx.grid[4]):,} cells certified)")
+    print(f"loop baseline: timed on a {args.loop_sample:,}-point subsample and scaled linearly to N")
+    print("to_crs baseline: GeoSeries.to_crs(UTM 42N) + GeoSeries.distance on the full set (distance only)")
+    print(f"accuracy: vs per-point Geod.inv to the line cut to ~50 m, on a {args.acc_sample:,}-point subsample\n")
+
+    rows = []
+    for n in sizes:
+        lon, lat = points(n, args.seed)
+        t_ours, (side, nlon, nlat, d) = timed(ours, lon, lat, ref)
+        m = min(n, args.loop_sample)
+        t_loop_sub, d_loop = timed(loop_baseline, lon[:m], lat[:m], ref.border)
+        t_loop = t_loop_sub * n / m
+        t_crs, d_crs = timed(to_crs_baseline, lon, lat, ref.border)
+        # Peak traced memory of our path (a second, untimed run under tracemalloc).
+        tracemalloc.start()
+        ours(lon, lat, ref)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        k = min(n, args.acc_sample)
+        sub = np.random.default_rng(args.seed + 1).choice(n, k, replace=False)
+        want = reference_km(lon[sub], lat[sub], ref.border)
+        acc = accuracy(d[sub], want)
+        acc_crs = accuracy(d_crs[sub], want)
+        within = float((want <= 100).mean())
+        rows.append((n, t_ours, n / t_ours, t_loop, t_crs, t_loop / t_ours, t_crs / t_ours, acc, acc_crs, within, peak))
+        print(f"N={n:,}: ours {t_ours:.3f} s, loop {t_loop:.2f} s (scaled from {m:,}), to_crs {t_crs:.2f} s, "
+              f"ours max err {acc[0] * 1000:.1f} m (<=100 km) / {acc[1]:.2e} rel (beyond); "
+              f"sides AF {np.mean(side == 'AF'):.1%} PK {np.mean(side == 'PK'):.1%}", flush=True)
+
+    print()
+    head = (f"{'N':>9} | {'ours s':>7} | {'pts/s':>10} | {'loop s*':>8} | {'to_crs s':>8} | {'loop/ours':>9} | {'crs/ours':>8} | "
+            f"{'ours err<=100km':>15} | {'ours rel>100km':>14} | {'UTM err<=100km':>14} | {'UTM rel>100km':>13} | {'peak MiB':>8}")
+    print(head)
+    print("-" * len(head))
+    for n, to, pps, tl, tc, rl, rc, acc, accc, within, peak in rows:
+        print(f"{n:>9,} | {to:>7.3f} | {pps:>10,.0f} | {tl:>8.2f} | {tc:>8.2f} | {rl:>8.1f}x | {rc:>7.1f}x | "
+              f"{acc[0] * 1000:>13.1f} m | {acc[1]:>13.2e} | {accc[0] * 1000:>12.0f} m | {accc[1]:>13.2e} | {peak / 2**20:>8.0f}")
+    print("* loop: per-point nearest + Geod.inv (distance only), timed on a subsample and scaled linearly.")
+    print("  ours = side (prepared contains_xy) + nearest point + geodesic distance; baselines are distance only.")
+    print(f"  peak MiB: tracemalloc peak of one run of ours; process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB.")
+
+
+if __name__ == "__main__":
+    main()

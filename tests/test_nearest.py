@@ -1,0 +1,151 @@
+"""The fast nearest-border path against a per-point geodesic reference, and side against Polygon.contains."""
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from geo.checks import country_at, nearest_on_border
+from geo.layers import Theatre
+from geo.nearest import BorderIndex, border_index
+from geo.reference import load_reference
+
+GEOD = Geod(ellps="WGS84")
+AFPK = Theatre(name="t", countries=("AF", "PK"), border_name="x")
+#: Reference line: the border cut to 0.0005 degree (~50 m) in lon/lat, as shapely reads it.
+REF_STEP_DEG = 0.0005
+COARSE = 40
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return load_reference(AFPK)
+
+
+@pytest.fixture(scope="module")
+def sample(ref):
+    """2,000 random points over the theatre, 300 within 5 km of the line, 100 on its vertices."""
+    rng = np.random.default_rng(7)
+    verts = shapely.get_coordinates(ref.border)
+    lon = rng.uniform(60, 75, 2000)
+    lat = rng.uniform(28, 38, 2000)
+    pick = rng.integers(0, len(verts), 300)
+    az = rng.uniform(0, 360, 300)
+    nlon, nlat, _ = GEOD.fwd(verts[pick, 0], verts[pick, 1], az, rng.uniform(0, 5000, 300))
+    on = verts[rng.choice(len(verts), 100, replace=False)]
+    return np.concatenate([lon, nlon, on[:, 0]]), np.concatenate([lat, nlat, on[:, 1]])
+
+
+def reference_km(lon, lat, border):
+    """Per point: least ``Geod.inv`` distance to the vertices of the border cut to ~50 m.
+
+    A first pass over the original vertices and every 40th one (so at most ~2.2 km apart along
+    straight pieces) gives ``d0``. Beyond 50 km that is the answer (it overshoots by at most
+    sqrt(d^2 + 1.1^2) - d < 13 m). Nearer, the best vertex is
+    within 20 steps (~1.1 km) of a coarse one, which is then within ``d0 + 1.1 km``, so the
+    stretches around the coarse vertices within ``d0 + 3 km`` are measured in full."""
+    dense = shapely.get_coordinates(shapely.segmentize(border, REF_STEP_DEG))
+    corners = {tuple(c) for c in shapely.get_coordinates(border)}
+    is_corner = np.array([tuple(c) in corners for c in dense])
+    coarse_i = np.flatnonzero(is_corner | (np.arange(len(dense)) % COARSE == 0))
+    out = np.empty(len(lon))
+    for k, (x, y) in enumerate(zip(lon, lat)):
+        _, _, dc = GEOD.inv(np.full(len(coarse_i), x), np.full(len(coarse_i), y), dense[coarse_i, 0], dense[coarse_i, 1])
+        if dc.min() > 50_000.0:
+            out[k] = dc.min() / 1000.0
+            continue
+        near = coarse_i[dc <= dc.min() + 3000.0]
+        idx = np.unique(np.clip(near[:, None] + np.arange(-COARSE, COARSE + 1), 0, len(dense) - 1))
+        _, _, d = GEOD.inv(np.full(len(idx), x), np.full(len(idx), y), dense[idx, 0], dense[idx, 1])
+        out[k] = d.min() / 1000.0
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(ref, sample):
+    return reference_km(*sample, ref.border)
+
+
+def _check_distance(d, want):
+    near = want <= 100.0
+    assert np.abs(d[near] - want[near]).max() <= 0.1
+    assert (np.abs(d[~near] - want[~near]) / want[~near]).max() <= 0.01
+
+
+def test_tree_path_matches_the_geodesic_reference(ref, sample, reference):
+    idx = BorderIndex(ref.border)  # fresh index, no grid built: small queries search the tree
+    _, _, d = idx.nearest(*sample)
+    assert not idx._grid_built
+    _check_distance(d, reference)
+
+
+def test_grid_path_matches_the_geodesic_reference(ref, sample, reference):
+    idx = border_index(ref.border)
+    assert idx.grid is not None
+    q = idx.grid_vertex(*sample)
+    # The sample exercises both paths: certified grid cells and tree search.
+    assert 0.3 < (q >= 0).mean() < 0.9
+    nlon, nlat, d = nearest_on_border(*sample, ref.border)
+    _check_distance(d, reference)
+    # Near the line the distance is the reference's to within metres.
+    close = reference < 5.0
+    assert close.sum() >= 300
+    assert np.abs(d[close] - reference[close]).max() < 0.03
+
+
+def test_points_on_vertices_are_at_distance_zero(ref, sample):
+    lon, lat = sample[0][-100:], sample[1][-100:]
+    nlon, nlat, d = nearest_on_border(lon, lat, ref.border)
+    assert np.abs(d).max() < 1e-6
+    assert np.array_equal(nlon, lon) and np.array_equal(nlat, lat)
+
+
+def test_nearest_point_lies_on_the_border(ref, sample):
+    nlon, nlat, d = nearest_on_border(*sample, ref.border)
+    pts = shapely.points(nlon, nlat)
+    # On the geodesic line (the index's own reading of each segment), to within a metre ...
+    v = shapely.get_coordinates(ref.border)
+    pieces = []
+    for a, b in zip(v[:-1], v[1:]):
+        n = int(GEOD.inv(a[0], a[1], b[0], b[1])[2] // 50.0)
+        pieces.append([tuple(a), *(GEOD.npts(a[0], a[1], b[0], b[1], n) if n > 0 else [])])
+    geodesic_line = shapely.LineString([c for p in pieces for c in p] + [tuple(v[-1])])
+    assert shapely.distance(pts, geodesic_line).max() * 111_320 < 1.0
+    # ... and on the lon/lat polyline (whose long segments bow up to ~9 m from the geodesic).
+    assert shapely.distance(pts, ref.border).max() * 111_320 < 12.0
+
+
+def test_distance_matches_geod_inv_to_the_returned_point(ref, sample):
+    nlon, nlat, d = nearest_on_border(*sample, ref.border)
+    _, _, m = GEOD.inv(*sample, nlon, nlat)
+    assert np.allclose(d, m / 1000.0)
+
+
+def test_side_equals_naive_polygon_contains(ref):
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(60, 76, 3000)
+    lat = rng.uniform(27, 39, 3000)
+    got = country_at(lon, lat, ref.countries)
+    polys = list(zip(ref.countries["iso_a2"], ref.countries.geometry.values))
+    naive = [next((c for c, g in polys if g.contains(shapely.Point(x, y))), None) for x, y in zip(lon, lat)]
+    assert list(got) == naive
+    assert {"AF", "PK", None} <= set(got)
+
+
+def test_empty_and_single_points(ref):
+    nlon, nlat, d = nearest_on_border(np.array([]), np.array([]), ref.border)
+    assert len(nlon) == len(nlat) == len(d) == 0
+    assert len(country_at(np.array([]), np.array([]), ref.countries)) == 0
+    _, _, d = nearest_on_border([65.71], [31.61], ref.border)
+    assert d.shape == (1,) and 80 < d[0] < 110
+    # Missing coordinates give NaN, the others are unaffected.
+    nlon, _, d = nearest_on_border([np.nan, 65.71], [31.61, 31.61], ref.border)
+    assert np.isnan(nlon[0]) and np.isnan(d[0]) and 80 < d[1] < 110
+
+
+def test_multipart_border_is_not_joined_across_parts():
+    a = shapely.LineString([(60, 30), (61, 30)])
+    b = shapely.LineString([(62, 30), (63, 30)])
+    _, _, d = nearest_on_border([61.5], [30.0], shapely.MultiLineString([a, b]))
+    # Nearest is an end (61,30) or (62,30), ~48 km away, not the gap between the parts.
+    assert d[0] == pytest.approx(GEOD.inv(61.5, 30, 61, 30)[2] / 1000, abs=0.01)
