@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
+from geo.columns import per_value
 from geo.gazetteer import normalise
 from geo.nearest import border_index, parallel_chunks
 
@@ -56,14 +57,16 @@ def country_at(lon: np.ndarray, lat: np.ndarray, countries: gpd.GeoDataFrame) ->
     """ISO alpha-2 code of the polygon each point falls in, None outside all of them.
 
     Prepared polygons and vectorised ``shapely.contains_xy``, on chunks run in threads
-    (shapely releases the GIL); the first polygon that contains a point wins."""
+    (shapely releases the GIL); the first polygon that contains a point wins. Each chunk
+    prepares its own copy of the polygons: GEOS builds a prepared geometry's index lazily, on
+    first use, and two threads doing so at once corrupt the heap (libgeos/geos#825)."""
     lon = np.ascontiguousarray(lon, dtype=float).ravel()
     lat = np.ascontiguousarray(lat, dtype=float).ravel()
-    geoms = list(countries.geometry.values)
-    for geom in geoms:
-        shapely.prepare(geom)
+    wkbs = shapely.to_wkb(np.asarray(countries.geometry.values, dtype=object))
 
     def which(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        geoms = shapely.from_wkb(wkbs)
+        shapely.prepare(geoms)
         idx = np.full(len(x), -1, dtype=np.int64)
         for i, geom in enumerate(geoms):
             free = idx < 0
@@ -106,68 +109,127 @@ def against_border(sites: pd.DataFrame, *, border: shapely.Geometry, countries: 
     radius = sites["radius_km"].to_numpy(dtype=float)
     unc = radius + tolerance_km
     side = np.where(country == None, "outside", np.where(dist <= unc, "uncertain", country))  # noqa: E711
-    flags = [
-        site_flags(row, country=c, side=s, distance_km=d, uncertainty_km=u, tolerance_km=tolerance_km)
-        for row, c, s, d, u in zip(sites.to_dict("records"), country, side, dist, unc)
-    ]
+    flags = flag_lists(sites, country=country, side=side, distance_km=dist, uncertainty_km=unc, tolerance_km=tolerance_km)
     return pd.DataFrame({
         "country": pd.Series(country, index=sites.index, dtype=object), "side": pd.Series(side, index=sites.index, dtype=object), "distance_km": dist, "near_lon": nlon, "near_lat": nlat,
-        "uncertainty_km": unc, "flags": flags,
+        "uncertainty_km": unc, "flags": pd.Series(flags, index=sites.index, dtype=object),
     }, index=sites.index)
 
 
+# ------------------------------------------------------------------------------------------------
+# flags: the wording (one function per message) and the rules, vectorised over all sites
+
+
+def _text_outside(name, distance_km) -> str:
+    return f"{name} lies in neither country of this border ({distance_km:,.1f} km from the line)."
+
+
+def _text_near_border_area(name, precision, radius, distance_km) -> str:
+    known_as = "somewhere near a known place" if precision == "near" else f"a {precision}"
+    return (f"{name} is known only as {known_as} (±{radius:g} km around a point {distance_km:,.1f} km from the line): "
+            f"the incident may have been anywhere up to the line, on either side, so no side is given.")
+
+
+def _text_near_border(name, distance_km, uncertainty_km, tolerance_km, radius) -> str:
+    return (f"{name} is {distance_km:,.1f} km from the line, within its combined uncertainty of {uncertainty_km:,.1f} km "
+            f"(border ±{tolerance_km:g} km, location ±{radius:g} km): which side it is on cannot be told from this geometry.")
+
+
+def _text_area_near(name, radius_km) -> str:
+    return f"The report places {name} near a known place, not at it: the point is that place, with a {radius_km:g} km radius."
+
+
+def _text_area(name, precision, radius_km) -> str:
+    return f"The report names an area, not a point: {name} is placed at a representative point of the {precision} with a {radius_km:g} km radius."
+
+
+def _text_country_uncertain(name, reported, country, distance_km, uncertainty_km) -> str:
+    return (f"The report places {name} in {reported}; the located point falls in {country}, but only {distance_km:,.1f} km from the line, "
+            f"within the {uncertainty_km:,.1f} km uncertainty: the report may be right about the place of the incident.")
+
+
+def _text_country_mismatch(name, reported, country, distance_km, uncertainty_km) -> str:
+    return (f"The report places {name} in {reported}; the located point lies in {country}, {distance_km:,.1f} km from the line "
+            f"(beyond the {uncertainty_km:,.1f} km uncertainty).")
+
+
+def _text_admin1_mismatch(name, rep_adm, adm, country_geocoded) -> str:
+    return (f"The report places {name} in {rep_adm}; the gazetteer puts it in {adm}"
+            + (f" ({country_geocoded})." if country_geocoded else "."))
+
+
+def _objects(values, n: int) -> np.ndarray:
+    """A column (Series, array or sequence) as a 1-D object array; all None when absent."""
+    out = np.empty(n, dtype=object)
+    if values is None:
+        return out
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        out[:] = values
+    else:
+        for i, v in enumerate(values):
+            out[i] = v
+    return out
+
+
+def _nonempty_text(v) -> bool:
+    return isinstance(v, str) and bool(v)
+
+
+def flag_lists(sites, *, country, side, distance_km, uncertainty_km, tolerance_km: float) -> list[list[Flag]]:
+    """Explain what the checks found for every site, as lists of :class:`Flag` (one list per row).
+
+    ``sites`` is a DataFrame (or a mapping of column name to values) with ``name``, ``radius_km``
+    and, when known, ``precision``, ``reported_country``, ``reported_admin1``, ``admin1`` and
+    ``country_geocoded``; the other arguments are arrays with one value per row. Each rule is a
+    mask over all rows; a message is written only for the rows that carry its flag.
+    """
+    n = len(np.asarray(distance_km))
+    col = lambda key: _objects(sites[key] if key in sites else None, n)  # noqa: E731
+    name = col("name")
+    precision, radius_col = col("precision"), col("radius_km")
+    reported, rep_adm, adm, geocoded = col("reported_country"), col("reported_admin1"), col("admin1"), col("country_geocoded")
+    country = _objects(country, n)
+    side = _objects(side, n)
+    dist = np.asarray(distance_km, dtype=float)
+    unc = np.asarray(uncertainty_km, dtype=float)
+    radius = unc - tolerance_km
+
+    is_area = per_value(precision, lambda p: p in AREA_PRECISIONS).astype(bool)
+    is_near = per_value(precision, lambda p: p == "near").astype(bool)
+    uncertain = side == "uncertain"
+    located = np.not_equal(country, None)
+    rep_ok = per_value(reported, _nonempty_text).astype(bool)
+    differs = rep_ok & located
+    differs[differs] = reported[differs] != country[differs]
+    adm_ok = ~is_near & per_value(rep_adm, _nonempty_text).astype(bool) & per_value(adm, _nonempty_text).astype(bool)
+    if adm_ok.any():
+        norm = lambda v: normalise(v) if isinstance(v, str) else None  # noqa: E731
+        adm_ok[adm_ok] = per_value(rep_adm[adm_ok], norm) != per_value(adm[adm_ok], norm)
+
+    at = lambda a, idx: a[idx].tolist()  # noqa: E731
+    rules = [  # (mask, code, wording, columns): in the order the flags are listed for a site
+        (~located, "outside_theatre", _text_outside, (name, dist)),
+        (uncertain & is_area, "near_border", _text_near_border_area, (name, precision, radius, dist)),
+        (uncertain & ~is_area, "near_border", _text_near_border, (name, dist, unc, np.full(n, tolerance_km, dtype=object), radius)),
+        (is_near, "area_location", _text_area_near, (name, radius_col)),
+        (is_area & ~is_near, "area_location", _text_area, (name, precision, radius_col)),
+        (differs & uncertain, "reported_country_uncertain", _text_country_uncertain, (name, reported, country, dist, unc)),
+        (differs & ~uncertain, "reported_country_mismatch", _text_country_mismatch, (name, reported, country, dist, unc)),
+        (adm_ok, "reported_admin1_mismatch", _text_admin1_mismatch, (name, rep_adm, adm, geocoded)),
+    ]
+    out: list[list[Flag]] = [[] for _ in range(n)]
+    for mask, code, text, columns in rules:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            continue
+        for i, args in zip(idx.tolist(), zip(*(at(c, idx) for c in columns))):
+            out[i].append(Flag(code, text(*args)))
+    return out
+
+
 def site_flags(row: dict, *, country: str | None, side: str, distance_km: float, uncertainty_km: float, tolerance_km: float) -> list[Flag]:
-    """Explain what the checks found for one site, as stable codes plus sentences."""
-    name = row["name"]
-    flags: list[Flag] = []
-    if country is None:
-        flags.append(Flag("outside_theatre", f"{name} lies in neither country of this border ({distance_km:,.1f} km from the line)."))
-    radius = uncertainty_km - tolerance_km
-    precision = row.get("precision")
-    known_as = ("somewhere near a known place" if precision == "near" else f"a {precision}")
-    if side == "uncertain" and precision in AREA_PRECISIONS:
-        flags.append(Flag(
-            "near_border",
-            f"{name} is known only as {known_as} (±{radius:g} km around a point {distance_km:,.1f} km from the line): "
-            f"the incident may have been anywhere up to the line, on either side, so no side is given.",
-        ))
-    elif side == "uncertain":
-        flags.append(Flag(
-            "near_border",
-            f"{name} is {distance_km:,.1f} km from the line, within its combined uncertainty of {uncertainty_km:,.1f} km "
-            f"(border ±{tolerance_km:g} km, location ±{radius:g} km): which side it is on cannot be told from this geometry.",
-        ))
-    if precision == "near":
-        flags.append(Flag(
-            "area_location",
-            f"The report places {name} near a known place, not at it: the point is that place, with a {row['radius_km']:g} km radius.",
-        ))
-    elif precision in AREA_PRECISIONS:
-        flags.append(Flag(
-            "area_location",
-            f"The report names an area, not a point: {name} is placed at a representative point of the {precision} with a {row['radius_km']:g} km radius.",
-        ))
-    reported = row.get("reported_country")
-    if isinstance(reported, str) and reported and country is not None and reported != country:
-        if side == "uncertain":
-            flags.append(Flag(
-                "reported_country_uncertain",
-                f"The report places {name} in {reported}; the located point falls in {country}, but only {distance_km:,.1f} km from the line, "
-                f"within the {uncertainty_km:,.1f} km uncertainty: the report may be right about the place of the incident.",
-            ))
-        else:
-            flags.append(Flag(
-                "reported_country_mismatch",
-                f"The report places {name} in {reported}; the located point lies in {country}, {distance_km:,.1f} km from the line "
-                f"(beyond the {uncertainty_km:,.1f} km uncertainty).",
-            ))
-    rep_adm = row.get("reported_admin1")
-    adm = row.get("admin1")
-    # A "near X" location borrows X's province, which says little about the incident's own: no check.
-    if precision != "near" and isinstance(rep_adm, str) and rep_adm and isinstance(adm, str) and adm and normalise(rep_adm) != normalise(adm):
-        flags.append(Flag(
-            "reported_admin1_mismatch",
-            f"The report places {name} in {rep_adm}; the gazetteer puts it in {adm}"
-            + (f" ({row.get('country_geocoded')})." if row.get("country_geocoded") else "."),
-        ))
-    return flags
+    """Explain what the checks found for one site, as stable codes plus sentences (:func:`flag_lists` for one row)."""
+    return flag_lists({k: [v] for k, v in row.items()}, country=[country], side=[side], distance_km=[distance_km],
+                      uncertainty_km=[uncertainty_km], tolerance_km=tolerance_km)[0]

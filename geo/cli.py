@@ -27,7 +27,7 @@ def events_options(fn):
     fn = click.option("--events-format", type=click.Choice(["acled", "ucdp"]), default=None,
                       help="Format of the events files (default: detected from the header).")(fn)
     fn = click.option("--events", "events_files", type=click.Path(path_type=Path), multiple=True,
-                      help="ACLED export or UCDP GED CSV whose events are added as sites with claims (repeatable).")(fn)
+                      help="ACLED export or UCDP GED CSV (or a Parquet/GeoParquet file with their columns) whose events are added as sites with claims (repeatable).")(fn)
     return fn
 
 
@@ -228,12 +228,12 @@ def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], event
       geo check --json | jq '.sites[] | {name, side, distance_km}'
       geo check --json --events ged_2025.csv --events-format ucdp
     """
-    from geo.export import check_report, dumps_json
+    from geo.export import check_report, dumps_json_bytes
 
     ds = _load(layers_dir, events_files, events_format, skip_invalid)
     doc = check_report(ds)
     if as_json:
-        click.echo(dumps_json(doc), nl=False)
+        click.echo(dumps_json_bytes(doc), nl=False)
         return
     from rich.console import Console
     from rich.table import Table
@@ -313,9 +313,9 @@ def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_d
 
 @cli.command("export")
 @LAYERS_OPT
-@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv"]), required=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv", "parquet"]), required=True, help="Output format.")
 @click.option("--layer", type=click.Choice(["sites", "claims", "border", "countries", "bands"]), default="sites", show_default=True,
-              help="Layer for geojson/csv (a GeoPackage always holds every layer).")
+              help="Layer for geojson/csv/parquet (a GeoPackage always holds every layer).")
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Output file (default: maps/<layer>.<ext>).")
 @handle_errors
 def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) -> None:
@@ -325,6 +325,7 @@ def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) ->
     Example:
       geo export --format gpkg --out incidents.gpkg
       geo export --format csv --layer claims --out claims.csv
+      geo export --format parquet --layer sites --out sites.parquet   # GeoParquet
     """
     from geo import export
 
@@ -332,7 +333,7 @@ def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) ->
         raise UsageError("--format csv exports the sites or claims layer")
     ds = _load(layers_dir)
     tables = export.layer_tables(ds)
-    ext = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv"}[fmt]
+    ext = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv", "parquet": "parquet"}[fmt]
     out_path = out_path or Path("maps") / (f"border_incidents.gpkg" if fmt == "gpkg" else f"{layer}.{ext}")
     with export.staging(out_path.parent) as tmp:
         target = tmp / out_path.name
@@ -340,6 +341,8 @@ def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) ->
             export.write_geojson(tables[layer], target)
         elif fmt == "gpkg":
             export.write_gpkg(tables, target)
+        elif fmt == "parquet":
+            export.write_parquet(tables[layer], target)
         else:
             export.write_csv(tables[layer], target)
         export.publish(tmp, out_path.parent)

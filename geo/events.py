@@ -59,6 +59,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from geo.columns import gc_paused, object_frame, per_combination
 from geo.errors import LayerError, Problem
 from geo.geocode import PRECISION_CODES
 from geo.schema import SiteRow, all_columns
@@ -304,6 +305,70 @@ def _record_lines(raw: bytes, n_records: int) -> np.ndarray:
     if len(lines) != n_records:  # pragma: no cover - csv and pandas disagree: fall back to record order
         return np.arange(2, n_records + 2, dtype=np.int64)
     return np.asarray(lines, dtype=np.int64)
+
+
+def is_parquet(path: Path) -> bool:
+    """True for a Parquet file (by its ``PAR1`` magic bytes, whatever its name)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
+def _parquet_text(column) -> np.ndarray:
+    """A Parquet column as the texts a CSV export would hold ("" for null), for the same validation.
+
+    Whole floats are written without ".0" (an id or a code stored as a float is "4", as in a CSV).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_floating(column.type):
+        v = column.to_numpy(zero_copy_only=False).astype(float)
+        out = np.full(len(v), "", dtype=object)
+        ok = ~np.isnan(v)
+        whole = ok & np.isfinite(v) & (v == np.floor(np.nan_to_num(v))) & (np.abs(v) < 2**53)
+        out[whole] = v[whole].astype(np.int64).astype(str).astype(object)
+        rest = ok & ~whole
+        out[rest] = [repr(x) for x in v[rest].tolist()]
+        return out
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.large_string())
+    return np.asarray(pc.fill_null(column, "").to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """A (Geo)Parquet file of events as text columns, like :func:`_read_frame`'s, and row numbers.
+
+    The geometry column of a GeoParquet file (``geo`` metadata) is not read: ``latitude`` and
+    ``longitude`` are the event's coordinates, as in the CSV. Problems refer to the row number
+    (1 = first row) where a CSV would give the line.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+        meta = pf.schema_arrow.metadata or {}
+        geo = json.loads(meta[b"geo"]) if b"geo" in meta else {}
+        skip = set((geo.get("columns") or {}).keys())
+        columns = [c for c in pf.schema_arrow.names if c not in skip and not c.startswith("__index_level_")]
+        table = pf.read(columns=columns)
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        raise LayerError(Problem(name, None, None, f"cannot read Parquet file: {exc}")) from None
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise LayerError([Problem(name, 1, c, "column appears more than once in the header") for c in dupes])
+    data = {str(c).strip(): _parquet_text(table.column(i).combine_chunks() if table.column(i).num_chunks != 1 else table.column(i).chunk(0))
+            for i, c in enumerate(table.column_names)}
+    df = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=list(data))
+    return df, np.arange(1, len(df) + 1, dtype=np.int64)
 
 
 def _read_frame(path: Path, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
@@ -700,13 +765,15 @@ def _ucdp(df: pd.DataFrame, chk: _Check) -> dict[str, np.ndarray]:
 _CONVERTERS = {"acled": _acled, "ucdp": _ucdp}
 
 
+@gc_paused()
 def read_events(path: str | Path, fmt: str | None = None, *, skip_invalid: bool = False) -> EventTables:
     """Read an ACLED export or a UCDP GED CSV as sites, claims, sources and claimants.
 
     Parameters
     ----------
     path
-        The CSV file (UTF-8, with or without BOM).
+        The CSV file (UTF-8, with or without BOM), or a Parquet/GeoParquet file with the same
+        columns (any column types; problems then name the row number instead of the line).
     fmt
         "acled" or "ucdp"; None detects the format from the header.
     skip_invalid
@@ -732,9 +799,14 @@ def read_events(path: str | Path, fmt: str | None = None, *, skip_invalid: bool 
     """
     path = Path(path)
     name = str(path)
-    header = _header(path)
-    fmt = _choose_format(name, header, fmt)
-    df, lines, problems = _read_frame(path, header)
+    if is_parquet(path):
+        df, lines = _read_parquet(path)
+        header, problems = list(df.columns), []
+        fmt = _choose_format(name, header, fmt)
+    else:
+        header = _header(path)
+        fmt = _choose_format(name, header, fmt)
+        df, lines, problems = _read_frame(path, header)
     chk = _Check(name, lines)
     cols = _CONVERTERS[fmt](df, chk) if len(df) else None
     problems = sorted(problems + chk.sorted(), key=lambda p: (p.line or 0))
@@ -752,25 +824,25 @@ def read_events(path: str | Path, fmt: str | None = None, *, skip_invalid: bool 
     file_col = np.full(n, name, dtype=object)
     line_col = lines[keep]
     none = np.full(n, None, dtype=object)
-    sites = pd.DataFrame({
+    sites = object_frame({
         "site_id": cols["site_id"], "name": cols["name"], "place": none, "reported_location": cols["reported_location"],
         "reported_country": cols["reported_country"], "reported_admin1": cols["reported_admin1"], "category": cols["category"],
         "event_date": cols["event_date"], "lat": cols["lat"].astype(float), "lon": cols["lon"].astype(float),
         "radius_km": _map(cols["precision"], RADIUS_KM.get).astype(float), "precision": cols["precision"],
         "source_ids": cols["source_id"], "notes": cols["notes"], "source_file": file_col, "source_line": line_col,
         "where_prec": cols["where_prec"].astype(np.int64), "geo_precision": cols["geo_precision"].astype(np.int64),
-    }, columns=SITE_COLUMNS)
-    claims = pd.DataFrame({
+    }, SITE_COLUMNS)
+    claims = object_frame({
         "claim_id": cols["site_id"] + "-killed", "site_id": cols["site_id"], "claimant_id": np.full(n, claimant["claimant_id"], dtype=object),
         "speaker": none, "claim_date": cols["published"], "quantity": np.full(n, "killed", dtype=object),
         "subject": np.full(n, "all sides", dtype=object), "low": cols["low"].astype(float), "best": cols["best"].astype(float),
         "high": cols["high"].astype(float), "unit": np.full(n, "people", dtype=object), "statement": cols["statement"],
         "quote": none, "source_id": cols["source_id"], "source_file": file_col, "source_line": line_col,
-    }, columns=CLAIM_COLUMNS)
-    sources = pd.DataFrame({
+    }, CLAIM_COLUMNS)
+    sources = object_frame({
         "source_id": cols["source_id"], "outlet": cols["outlet"], "title": cols["title"], "published": cols["published"],
         "url": none, "seed": none, "notes": cols["source_notes"], "source_file": file_col, "source_line": line_col,
-    }, columns=SOURCE_COLUMNS)
+    }, SOURCE_COLUMNS)
     return EventTables(sites, claims, sources, claimants, problems)
 
 
@@ -836,16 +908,21 @@ def locate_events(sites: pd.DataFrame) -> pd.DataFrame:
     out = sites.copy()
     n = len(out)
     none = np.full(n, None, dtype=object)
-    label = np.where(out["site_id"].astype(str).str.startswith(ID_PREFIX["ucdp"]).to_numpy(dtype=bool), "UCDP GED", "ACLED").astype(object)
+    ucdp = np.char.startswith(out["site_id"].to_numpy(dtype=object).astype(str), ID_PREFIX["ucdp"]) if n else np.zeros(0, dtype=bool)
+    label = np.where(ucdp, "UCDP GED", "ACLED").astype(object)
+    where_prec = out["where_prec"].astype(int)
+    geo_precision = out["geo_precision"].astype(int)
     out["place_id"] = none
     out["admin1"] = none
     out["admin2"] = none
     out["country_geocoded"] = none
-    out["geocode_source"] = label + " coordinates (where_prec " + out["where_prec"].astype(int).astype(str) + ", geo_precision " + out["geo_precision"].astype(int).astype(str) + ")"
+    # Few distinct (dataset, where_prec, geo_precision): each text is built once.
+    out["geocode_source"] = pd.Series(per_combination(lambda lab, w, g: f"{lab} coordinates (where_prec {w}, geo_precision {g})",
+                                                       label, where_prec.to_numpy(), geo_precision.to_numpy()), index=out.index, dtype=object)
     out["geocode_ref"] = none
     out["geocode_score"] = none
     out["geocode_note"] = none
     out["alternatives"] = np.full(n, "", dtype=object)
-    out["where_prec"] = out["where_prec"].astype(int)
-    out["geo_precision"] = out["geo_precision"].astype(int)
+    out["where_prec"] = where_prec
+    out["geo_precision"] = geo_precision
     return out.astype({c: object for c in out.columns})

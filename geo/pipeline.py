@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +14,7 @@ from pyproj import Transformer
 from geo import border as border_mod
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
+from geo.columns import file_names, gc_paused, iso_dates, rounded_list, sort_rows, texts
 from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem
 from geo.events import EventTables, imported_rows, locate_events, merge_events
 from geo.gazetteer import build_gazetteer, read_geonames
@@ -149,6 +149,7 @@ def _round_or_none(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
 
+@gc_paused()
 def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None) -> Dataset:
     """Locate, check and assemble everything for one layers directory.
 
@@ -164,7 +165,7 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     if imported.any():
         located = pd.concat([f for f in (located, locate_events(layers.sites[imported])) if f is not None], ignore_index=True)
     checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km)
-    sites = pd.concat([located, checks], axis=1).sort_values("site_id").reset_index(drop=True)
+    sites = sort_rows(pd.concat([located, checks], axis=1), ["site_id"], na_position="last").reset_index(drop=True)
     geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326")
     claims = enrich(layers.claims, layers.claimants, layers.sources)
@@ -179,32 +180,41 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     )
 
 
+@gc_paused()
 def site_records(ds: Dataset) -> list[dict]:
-    """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``)."""
-    out = []
-    for r in ds.sites.to_dict("records"):
-        out.append({
-            "site_id": r["site_id"],
-            "name": r["name"],
-            "category": r["category"],
-            "event_date": r["event_date"].isoformat(),
-            "lat": round(float(r["lat"]), 5),
-            "lon": round(float(r["lon"]), 5),
-            "precision": r["precision"],
-            "where_prec": int(r["where_prec"]),
-            "geo_precision": int(r["geo_precision"]),
-            "radius_km": round(float(r["radius_km"]), 1),
-            "country": r["country"],
-            "admin1": r["admin1"],
-            "side": r["side"],
-            "distance_km": round(float(r["distance_km"]), 2),
-            "uncertainty_km": round(float(r["uncertainty_km"]), 1),
-            "nearest_border_point": [round(float(r["near_lon"]), 5), round(float(r["near_lat"]), 5)],
-            "reported_location": r["reported_location"],
-            "reported_country": r["reported_country"],
-            "reported_admin1": r["reported_admin1"],
-            "geocode_source": r["geocode_source"],
-            "flags": [{"code": f.code, "message": f.message} for f in r["flags"]],
-            "source_line": f"{Path(r['source_file']).name}:{r['source_line']}",
-        })
-    return out
+    """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``).
+
+    Built column by column (rounding, dates and file names vectorised or once per distinct
+    value), then zipped into one dict per site.
+    """
+    s = ds.sites
+    if not len(s):
+        return []
+    obj = lambda c: s[c].to_numpy(dtype=object).tolist()  # noqa: E731
+    near = zip(rounded_list(s["near_lon"], 5), rounded_list(s["near_lat"], 5))
+    columns = {
+        "site_id": obj("site_id"),
+        "name": obj("name"),
+        "category": obj("category"),
+        "event_date": iso_dates(s["event_date"]).tolist(),
+        "lat": rounded_list(s["lat"], 5),
+        "lon": rounded_list(s["lon"], 5),
+        "precision": obj("precision"),
+        "where_prec": s["where_prec"].astype(np.int64).tolist(),
+        "geo_precision": s["geo_precision"].astype(np.int64).tolist(),
+        "radius_km": rounded_list(s["radius_km"], 1),
+        "country": obj("country"),
+        "admin1": obj("admin1"),
+        "side": obj("side"),
+        "distance_km": rounded_list(s["distance_km"], 2),
+        "uncertainty_km": rounded_list(s["uncertainty_km"], 1),
+        "nearest_border_point": [[x, y] for x, y in near],
+        "reported_location": obj("reported_location"),
+        "reported_country": obj("reported_country"),
+        "reported_admin1": obj("reported_admin1"),
+        "geocode_source": obj("geocode_source"),
+        "flags": [[{"code": f.code, "message": f.message} for f in fl] for fl in s["flags"]],
+        "source_line": (file_names(s["source_file"]) + ":" + texts(s["source_line"])).tolist(),
+    }
+    keys = list(columns)
+    return [dict(zip(keys, row)) for row in zip(*columns.values())]

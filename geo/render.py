@@ -18,9 +18,10 @@ import pandas as pd
 import shapely
 from folium.map import Layer
 from folium.template import Template
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from geo.claims import quantity_label
+from geo.columns import iso_dates, per_combination, per_value
 from geo.pipeline import Dataset
 
 CATEGORY_COLORS = {
@@ -66,7 +67,41 @@ def stable_ids(prefix: str = "geo") -> Iterator[None]:
         branca.element.Element._generate_id = original
 
 
-class GeoLayer(Layer):
+class _Text(branca.element.Element):
+    """Rendered text, added to the figure as it is.
+
+    branca adds a macro's output as ``Element(text)``, which compiles the text as a Jinja
+    template: seconds for the megabytes of a large layer, and any ``{{`` in the data would be
+    evaluated. This renders what that template would for text without Jinja syntax: the text,
+    less one final newline (Jinja's ``keep_trailing_newline=False``) and with newlines as ``\\n``.
+    """
+
+    def __init__(self, text: str):
+        super().__init__()
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self._text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class _TextMacro(branca.element.MacroElement):
+    """Our MacroElements: their header, html and script go into the figure as :class:`_Text`
+    (listed after folium's class, e.g. ``Layer``, whose ``render`` then calls this one)."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        assert isinstance(figure, branca.element.Figure), "You cannot render this Element if it is not in a Figure."
+        module = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                target.add_child(_Text(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class GeoLayer(Layer, _TextMacro):
     """A GeoJSON overlay whose data reach the page only through ``tojson``.
 
     Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path
@@ -83,7 +118,7 @@ class GeoLayer(Layer):
         self.style = style
 
 
-class CompactSites(Layer):
+class CompactSites(Layer, _TextMacro):
     """Many sites on one canvas: columnar data, popups built on click from text nodes (never HTML).
 
     Used above :data:`COMPACT_THRESHOLD` sites, where one SVG element and one pre-rendered
@@ -98,7 +133,7 @@ class CompactSites(Layer):
         self.data = data
 
 
-class HtmlControl(branca.element.MacroElement):
+class HtmlControl(_TextMacro):
     """A Leaflet control holding HTML rendered (and escaped) in Python."""
 
     _template = _template("control.js.j2")
@@ -111,7 +146,7 @@ class HtmlControl(branca.element.MacroElement):
         self.css_class = css_class
 
 
-class Timeline(branca.element.MacroElement):
+class Timeline(_TextMacro):
     """Wires the legend's date slider to the site markers."""
 
     _template = _template("timeline.js.j2")
@@ -201,6 +236,65 @@ def _clean(value):
     return value
 
 
+class _Slot:
+    """Stands for one field while a macro is rendered once per pattern of truthy fields: it prints
+    as a marker (left alone by escaping) and is true or false as the real values of its rows are."""
+
+    def __init__(self, i: int, truthy: bool):
+        self.marker, self.truthy = f"\ue000{i}\ue001", truthy
+
+    def __html__(self) -> str:
+        return self.marker
+
+    def __bool__(self) -> bool:
+        return self.truthy
+
+
+def render_rows(macro, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """``str(macro(row))`` for every row of ``columns`` (a dict), without calling the macro per row.
+
+    For a macro that only prints fields and tests their truth (``{% if s.url %}``), the output is
+    literal text and escaped field values in an order fixed by which fields are true. So the macro
+    is rendered once per such pattern, with markers in place of the fields, and each row's text is
+    assembled from the pieces and its fields escaped once per distinct value.
+    """
+    names = list(columns)
+    n = len(columns[names[0]]) if names else 0
+    out = np.empty(n, dtype=object)
+    if not n:
+        return out
+    truth = [per_value(columns[k], bool).astype(bool) for k in names]
+    escaped = [per_value(columns[k], lambda v: str(escape(v))) for k in names]
+    pattern = np.zeros(n, dtype=np.int64)
+    for t in truth:
+        pattern = pattern * 2 + t
+    marker = re.compile("\ue000(\\d+)\ue001")
+    for p in np.unique(pattern).tolist():
+        rows = np.flatnonzero(pattern == p)
+        flags = [bool((p >> (len(names) - 1 - i)) & 1) for i in range(len(names))]
+        text = str(macro(dict(zip(names, (_Slot(i, f) for i, f in enumerate(flags))))))
+        parts = marker.split(text)  # literal, field index, literal, ...
+        acc = np.full(len(rows), parts[0], dtype=object)
+        for j in range(1, len(parts), 2):
+            acc = acc + escaped[int(parts[j])][rows] + parts[j + 1]
+        out[rows] = acc
+    return out
+
+
+def sources_html(sources: pd.DataFrame) -> Markup:
+    """The panel's list items, one per source (the ``source_item`` macro of ``source_item.html.j2``).
+
+    An events file brings one source per event: the items are assembled column by column
+    (:func:`render_rows`), not rendered one by one.
+    """
+    if not len(sources):
+        return Markup("")
+    item = _HTML.get_template("source_item.html.j2").module.source_item
+    cols = ("url", "outlet", "published", "title", "notes")
+    cleaned = {c: per_value(sources[c], _clean) if c in sources else np.full(len(sources), None, dtype=object) for c in cols}
+    return Markup("".join(render_rows(item, cleaned).tolist()))
+
+
 def site_features(ds: Dataset) -> dict[str, list[dict]]:
     """GeoJSON features per category, with escaped popup and tooltip HTML."""
     names = dict(zip(ds.reference.countries["iso_a2"], ds.reference.countries["name"]))
@@ -238,7 +332,13 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
 
 
 def _codes(values) -> tuple[np.ndarray, list]:
-    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=False)
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy(dtype=object)
+    elif not isinstance(values, np.ndarray):
+        values = list(values)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
     return codes, ["" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u) for u in uniques]
 
 
@@ -278,16 +378,16 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> di
     cl = claims[claims["site_id"].isin(index.index)].copy()
     cl["_i"] = cl["site_id"].map(index).astype(int)
     cl = cl.sort_values(["_i", "claim_id"], kind="stable")
-    dates = sites["event_date"].map(lambda d: d.isoformat()).tolist()
-    cdates = cl["claim_date"].map(lambda d: d.isoformat()).tolist()
+    dates = iso_dates(sites["event_date"]).tolist()
+    cdates = iso_dates(cl["claim_date"]).tolist()
     date_codes, date_values = _codes(dates + cdates)
     name_codes, names = _codes(sites["name"])
     place_codes, places = _codes(sites["reported_location"])
     prec_codes, precs = _codes(sites["precision"])
     side_codes, sides = _codes(sites["side"])
-    flag_codes, flags = _codes(", ".join(f.code for f in fl) for fl in sites["flags"])
+    flag_codes, flags = _codes([", ".join([f.code for f in fl]) for fl in sites["flags"]])
     claimant_codes, claimant_names = _codes(cl["claimant"])
-    q_codes, quantities = _codes((q.replace("_", " ") + (f": {s}" if isinstance(s, str) and s else "")) for q, s in zip(cl["quantity"], cl["subject"]))
+    q_codes, quantities = _codes(per_combination(lambda q, s: q.replace("_", " ") + (f": {s}" if isinstance(s, str) and s else ""), cl["quantity"], cl["subject"]))
     outlet_codes, outlets = _codes(cl["outlet"])
     data = {
         "scale": COMPACT_SCALE, "color": color, "n": len(sites), "m": len(cl),
@@ -315,7 +415,16 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> di
     return data
 
 
-def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD) -> folium.Map:
+def _shared(parts: dict | None, key: tuple, make):
+    """``make()``, or its result from an earlier map of the same dataset when ``parts`` is given."""
+    if parts is None:
+        return make()
+    if key not in parts:
+        parts[key] = make()
+    return parts[key]
+
+
+def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD, parts: dict | None = None) -> folium.Map:
     """The interactive map: countries, border, buffer bands, sites by category, panel, legend, timeline.
 
     Parameters
@@ -327,7 +436,9 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
         no network at all; otherwise Leaflet comes from its CDN over OpenStreetMap tiles.
     """
     theatre = ds.layers.theatre
-    minx, miny, maxx, maxy = shapely.bounds(shapely.union_all([ds.reference.border, *ds.sites.geometry.values]))
+    # The bounds of the border and all sites (as of their union, without building it).
+    b = shapely.bounds(np.append(np.asarray(ds.sites.geometry.values, dtype=object), ds.reference.border))
+    minx, miny, maxx, maxy = np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3])
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6, control_scale=True,
                    tiles=None if self_contained else "OpenStreetMap", prefer_canvas=False)
     m.default_js = [] if self_contained else list(CDN_JS)
@@ -361,9 +472,10 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
         present = [c for c in CATEGORY_COLORS if (ds.sites["category"] == c).any()]
         for cat in present:
             sub = ds.sites[ds.sites["category"] == cat]
-            CompactSites(compact_data(sub, ds.claims, color=CATEGORY_COLORS[cat]), name=f"Sites: {cat} ({len(sub)})").add_to(m)
+            data = _shared(parts, ("compact", cat), lambda: compact_data(sub, ds.claims, color=CATEGORY_COLORS[cat]))
+            CompactSites(data, name=f"Sites: {cat} ({len(sub)})").add_to(m)
     else:
-        feats = site_features(ds)
+        feats = _shared(parts, ("features",), lambda: site_features(ds))
         present = [c for c in CATEGORY_COLORS if c in feats]
         for cat in present:
             GeoLayer({"type": "FeatureCollection", "features": feats[cat]}, name=f"Sites: {cat} ({len(feats[cat])})",
@@ -373,10 +485,10 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
     disputed = {(c["quantity"], c["subject"].lower()) for c in ds.contradictions if c["site_id"] is None}
     panel = _HTML.get_template("panel.html.j2").render(
         title=f"{theatre.name}: claims and checks", matrix=claims_matrix(wide, claimants, disputed), border=ds.border,
-        sources=[{k: _clean(v) for k, v in s.items()} for s in ds.layers.sources.to_dict("records")],
+        sources_html=_shared(parts, ("sources",), lambda: sources_html(ds.layers.sources)),
     )
     m.add_child(HtmlControl(panel, position="topright", css_class="geo-panel leaflet-bar"), name="geo_panel")
-    dates = sorted(set(ds.sites["event_date"].map(lambda d: d.isoformat())))
+    dates = sorted(set(iso_dates(ds.sites["event_date"]).tolist()))
     legend = _HTML.get_template("legend.html.j2").render(
         title=theatre.name, subtitle=f"{len(ds.sites)} sites · border: {ds.border['source']}",
         categories=[(c, CATEGORY_COLORS[c]) for c in present],
@@ -389,9 +501,13 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
     return m
 
 
-def render_html(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD) -> str:
-    """The map as one HTML document, identical for identical input."""
+def render_html(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD, parts: dict | None = None) -> str:
+    """The map as one HTML document, identical for identical input.
+
+    ``parts``: a dict shared by several calls for the same dataset (e.g. ``index.html`` and
+    ``offline.html``), so that the sites' layer data and the sources list are built once.
+    """
     with stable_ids():
-        m = build_map(ds, self_contained=self_contained, compact_threshold=compact_threshold)
+        m = build_map(ds, self_contained=self_contained, compact_threshold=compact_threshold, parts=parts)
         html = m.get_root().render()
     return html if html.endswith("\n") else html + "\n"

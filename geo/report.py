@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display: the chart is written to a file
 import matplotlib.pyplot as plt  # noqa: E402
 
+from geo.columns import gc_paused, per_value  # noqa: E402
 from geo.pipeline import Dataset, site_records  # noqa: E402
 
 CHART = "length_scale.png"
@@ -59,8 +60,9 @@ def length_chart(ds: Dataset) -> bytes:
     return buf.getvalue()
 
 
-def markdown(ds: Dataset) -> str:
-    """The report as Markdown (all report text escaped)."""
+@gc_paused()
+def markdown(ds: Dataset, records: list[dict] | None = None) -> str:
+    """The report as Markdown (all report text escaped); ``records`` are :func:`geo.pipeline.site_records` if already made."""
     b = ds.border
     lines = [
         f"# Check report: {_md(ds.layers.theatre.name)}",
@@ -83,16 +85,20 @@ def markdown(ds: Dataset) -> str:
     lines += ["", f"**Verdict.** {_md(b['verdict'])}", "", "## Sites", "",
               "| site | date | located | precision | side | km to line | ± km | flags |",
               "|---|---|---|---|---|---:|---:|---|"]
-    for s in site_records(ds):
-        flags = "; ".join(f"`{f['code']}`" for f in s["flags"]) or "—"
+    records = site_records(ds) if records is None else records
+    # Escaped names and provinces once per distinct value (events repeat their places).
+    names = per_value([s["name"] for s in records], _md).tolist()
+    admins = per_value([s["admin1"] or "" for s in records], _md).tolist()
+    for s, name, admin in zip(records, names, admins):
+        flags = "; ".join([f"`{f['code']}`" for f in s["flags"]]) or "—"
         lines.append(
-            f"| {_md(s['name'])} | {s['event_date']} | {s['lat']:.4f}, {s['lon']:.4f} ({_md(s['admin1'] or '')} {s['country'] or ''}) | "
+            f"| {name} | {s['event_date']} | {s['lat']:.4f}, {s['lon']:.4f} ({admin} {s['country'] or ''}) | "
             f"{s['precision']} | {s['side']} | {s['distance_km']:,.1f} | {s['uncertainty_km']:g} | {flags} |"
         )
     lines += ["", "### Flags explained", ""]
-    for s in site_records(ds):
+    for s, name in zip(records, names):
         for f in s["flags"]:
-            lines.append(f"- **{_md(s['name'])}** `{f['code']}`: {_md(f['message'])}")
+            lines.append(f"- **{name}** `{f['code']}`: {_md(f['message'])}")
     if ds.contradictions:
         lines += ["", "## Contradicting claims", ""]
         for c in ds.contradictions:
@@ -102,7 +108,7 @@ def markdown(ds: Dataset) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(ds: Dataset, out: Path) -> None:
+def write_report(ds: Dataset, out: Path, records: list[dict] | None = None) -> None:
     """Write ``report.md`` and its chart into ``out``."""
     (out / CHART).write_bytes(length_chart(ds))
-    (out / "report.md").write_text(markdown(ds), encoding="utf-8")
+    (out / "report.md").write_text(markdown(ds, records), encoding="utf-8")
