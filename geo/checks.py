@@ -78,7 +78,8 @@ def country_at(lon: np.ndarray, lat: np.ndarray, countries: gpd.GeoDataFrame) ->
     return codes[idx]
 
 
-def against_border(sites: pd.DataFrame, *, border: shapely.Geometry, countries: gpd.GeoDataFrame, tolerance_km: float) -> pd.DataFrame:
+def against_border(sites: pd.DataFrame, *, border: shapely.Geometry, countries: gpd.GeoDataFrame, tolerance_km: float,
+                   engine: str = "memory") -> pd.DataFrame:
     """Side, distance and consistency checks for every located site.
 
     Parameters
@@ -92,6 +93,9 @@ def against_border(sites: pd.DataFrame, *, border: shapely.Geometry, countries: 
         Polygons of the two countries (``iso_a2``).
     tolerance_km
         Positional tolerance of the border geometry.
+    engine
+        "memory" (default) or "dask": the geometry runs on dask partitions
+        (:func:`geo.engine.check_points`, threads scheduler); flags are the same either way.
 
     Returns
     -------
@@ -104,10 +108,19 @@ def against_border(sites: pd.DataFrame, *, border: shapely.Geometry, countries: 
     """
     lon = sites["lon"].to_numpy(dtype=float)
     lat = sites["lat"].to_numpy(dtype=float)
-    nlon, nlat, dist = nearest_on_border(lon, lat, border)
-    country = country_at(lon, lat, countries)
     radius = sites["radius_km"].to_numpy(dtype=float)
     unc = radius + tolerance_km
+    if engine == "dask":
+        from geo.engine import check_points
+
+        res = check_points(lon, lat, border=border, countries=countries, tolerance_km=tolerance_km, radius_km=radius, engine="dask")
+        nlon, nlat, dist = res["near_lon"].to_numpy(float), res["near_lat"].to_numpy(float), res["distance_km"].to_numpy(float)
+        country = res["country"].to_numpy(dtype=object)
+    elif engine == "memory":
+        nlon, nlat, dist = nearest_on_border(lon, lat, border)
+        country = country_at(lon, lat, countries)
+    else:
+        raise ValueError(f"engine must be 'memory' or 'dask', not {engine!r}")
     side = np.where(country == None, "outside", np.where(dist <= unc, "uncertain", country))  # noqa: E711
     flags = flag_lists(sites, country=country, side=side, distance_km=dist, uncertainty_km=unc, tolerance_km=tolerance_km)
     return pd.DataFrame({

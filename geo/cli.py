@@ -70,12 +70,13 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _load(layers_dir: Path, events_files: tuple[Path, ...] = (), events_format: str | None = None, skip_invalid: bool = False):
+def _load(layers_dir: Path, events_files: tuple[Path, ...] = (), events_format: str | None = None, skip_invalid: bool = False,
+          engine: str = "memory"):
     from geo.layers import read_layers
     from geo.pipeline import run
 
     if not events_files:
-        return run(read_layers(layers_dir))
+        return run(read_layers(layers_dir), engine=engine)
     from geo.events import read_events
 
     problems, events = [], []
@@ -96,7 +97,7 @@ def _load(layers_dir: Path, events_files: tuple[Path, ...] = (), events_format: 
         problems += exc.problems
     if problems:
         raise LayerError(problems)
-    return run(layers, events=events)
+    return run(layers, events=events, engine=engine)
 
 
 def _changed(new_dir: Path, out_dir: Path) -> list[str]:
@@ -218,8 +219,11 @@ def watch(layers_dir: Path, out_dir: Path, interval: float, max_builds: int | No
 @LAYERS_OPT
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @events_options
+@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+              help="Run the side and distance checks in memory or on dask partitions (needs the 'scale' extra).")
 @handle_errors
-def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool) -> None:
+def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool,
+          engine: str) -> None:
     """Print the border length check and the per-site checks.
 
     \b
@@ -230,7 +234,7 @@ def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], event
     """
     from geo.export import check_report, dumps_json_bytes
 
-    ds = _load(layers_dir, events_files, events_format, skip_invalid)
+    ds = _load(layers_dir, events_files, events_format, skip_invalid, engine=engine)
     doc = check_report(ds)
     if as_json:
         click.echo(dumps_json_bytes(doc), nl=False)

@@ -150,7 +150,8 @@ def _round_or_none(x: float | None) -> float | None:
 
 
 @gc_paused()
-def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None) -> Dataset:
+def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None,
+        engine: str = "memory") -> Dataset:
     """Locate, check and assemble everything for one layers directory.
 
     ``events`` (from :func:`geo.events.read_events`) are merged in as sites with claims; their
@@ -164,7 +165,7 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     located = locate_sites(manual, geocoder or make_geocoder(layers)) if len(manual) or not imported.any() else None
     if imported.any():
         located = pd.concat([f for f in (located, locate_events(layers.sites[imported])) if f is not None], ignore_index=True)
-    checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km)
+    checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km, engine=engine)
     sites = sort_rows(pd.concat([located, checks], axis=1), ["site_id"], na_position="last").reset_index(drop=True)
     geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326")

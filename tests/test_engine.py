@@ -186,3 +186,24 @@ def test_errors(ref, tmp_path):
     pd.DataFrame({"x": [1.0]}).to_parquet(tmp_path / "x.parquet")
     with pytest.raises(ValueError, match="lon and lat"):
         check_parquet(tmp_path / "x.parquet", **kw(ref))
+
+
+def test_check_command_gives_the_same_answers_with_the_dask_engine():
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from geo.cli import cli
+
+    layers = Path(__file__).resolve().parent.parent / "layers"
+    docs = {}
+    for engine in ("memory", "dask"):
+        res = CliRunner().invoke(cli, ["check", "--json", "--layers", str(layers), "--engine", engine])
+        assert res.exit_code == 0, res.output
+        docs[engine] = {s["site_id"]: s for s in json.loads(res.stdout)["sites"]}
+    assert docs["memory"].keys() == docs["dask"].keys()
+    for site_id, m in docs["memory"].items():
+        d = docs["dask"][site_id]
+        assert (m["side"], m["country"], [f["code"] for f in m["flags"]]) == (d["side"], d["country"], [f["code"] for f in d["flags"]])
+        assert abs(m["distance_km"] - d["distance_km"]) <= 0.1
