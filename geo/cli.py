@@ -31,6 +31,11 @@ def events_options(fn):
     return fn
 
 
+ENGINE_OPT = click.option(
+    "--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+    help="Run the side and distance checks in memory or on dask-geopandas partitions (needs the 'scale' extra); same results.")
+
+
 def _stderr(msg: str) -> None:
     click.echo(msg, err=True)
 
@@ -120,9 +125,10 @@ def _changed(new_dir: Path, out_dir: Path) -> list[str]:
 @click.option("--check", "check_only", is_flag=True, help="Build into a temporary directory and exit 1 listing outputs that would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @events_options
+@ENGINE_OPT
 @handle_errors
 def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: bool, quiet: bool,
-          events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool) -> None:
+          events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool, engine: str) -> None:
     """Build the map, exports and report from LAYERS into OUT.
 
     Every output is first written to a temporary directory beside OUT and moved into place
@@ -133,16 +139,17 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
       geo build --layers layers --out maps
       geo build --check         # CI: are the committed maps up to date?
       geo build --events acled_export.csv --skip-invalid --out maps-acled
+      geo build --events ged_2025.parquet --engine dask --out maps-ged
     """
     t0 = time.perf_counter()
     files = _build(layers_dir, out_dir, self_contained=self_contained, check_only=check_only, quiet=quiet,
-                   events=(events_files, events_format, skip_invalid))
+                   events=(events_files, events_format, skip_invalid), engine=engine)
     if not quiet and not check_only:
         _stderr(f"wrote {len(files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(files)}")
 
 
 def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, check_only: bool = False, quiet: bool = False,
-           events: tuple = ()) -> list[str]:
+           events: tuple = (), engine: str = "memory") -> list[str]:
     """Build into a staging directory, then compare (``check_only``) or publish; returns file names."""
     from rich.console import Console
     from rich.progress import Progress
@@ -152,7 +159,7 @@ def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, che
     show = not quiet and sys.stderr.isatty()
     with Progress(console=Console(stderr=True), transient=True, disable=not show) as progress:
         task = progress.add_task("read and check layers", total=2)
-        ds = _load(layers_dir, *events)
+        ds = _load(layers_dir, *events, engine=engine)
         progress.update(task, advance=1, description="write outputs")
         with export.staging(out_dir) as tmp:
             writers = {}
@@ -219,8 +226,7 @@ def watch(layers_dir: Path, out_dir: Path, interval: float, max_builds: int | No
 @LAYERS_OPT
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @events_options
-@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
-              help="Run the side and distance checks in memory or on dask partitions (needs the 'scale' extra).")
+@ENGINE_OPT
 @handle_errors
 def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool,
           engine: str) -> None:

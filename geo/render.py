@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from importlib import resources
@@ -130,7 +132,10 @@ class CompactSites(Layer, _TextMacro):
     def __init__(self, data: dict, *, name: str, show: bool = True):
         super().__init__(name=str(escape(name)), overlay=True, control=True, show=show)
         self._name = "CompactSites"
-        self.data = data
+        # The blobs go into the page as inert <script type="application/octet-stream"> text the
+        # script reads when it needs them, so the JavaScript parser never scans megabytes of data.
+        self.meta = {k: v for k, v in data.items() if k not in ("draw", "popup")}
+        self.blobs = {k: data[k] for k in ("draw", "popup")}
 
 
 class HtmlControl(_TextMacro):
@@ -295,6 +300,33 @@ def sources_html(sources: pd.DataFrame) -> Markup:
     return Markup("".join(render_rows(item, cleaned).tolist()))
 
 
+#: A source file with more entries than this (a bulk events file brings one per event) is
+#: summarised in the panel, not listed: every event's popup and claims.csv name its source.
+SOURCE_LIST_MAX = 200
+
+
+def panel_sources(sources: pd.DataFrame, *, list_max: int = SOURCE_LIST_MAX, top: int = 5) -> Markup:
+    """The panel's sources: every source of the hand-made layers, bulk files summarised.
+
+    Sources are grouped by the file they were read from (``source_file``). A file with at most
+    ``list_max`` sources is listed item by item (:func:`sources_html`); a larger one becomes one
+    item with its count and its ``top`` most cited outlets, so that a map of a million events does
+    not carry a million list items.
+    """
+    if "source_file" not in sources or not len(sources):
+        return sources_html(sources)
+    files = sources["source_file"].fillna("").astype(str)
+    counts = files.value_counts(sort=False)
+    bulk = set(counts.index[counts > list_max])
+    parts = [sources_html(sources[~files.isin(bulk)])]
+    for name in sorted(bulk):
+        outlets = sources.loc[files == name, "outlet"].fillna("(no outlet)").astype(str).value_counts()
+        cited = ", ".join(f"{o} ({c:,})" for o, c in outlets.head(top).items())
+        parts.append(Markup("<li>{:,} sources from {}, one per event, each named in its popup; most cited: {}{}</li>").format(
+            int(counts[name]), Path(name).name, cited, "" if len(outlets) <= top else f", and {len(outlets) - top:,} more outlets"))
+    return Markup("").join(parts)
+
+
 def site_features(ds: Dataset) -> dict[str, list[dict]]:
     """GeoJSON features per category, with escaped popup and tooltip HTML."""
     names = dict(zip(ds.reference.countries["iso_a2"], ds.reference.countries["name"]))
@@ -331,14 +363,14 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
     return out
 
 
-def _codes(values) -> tuple[np.ndarray, list]:
+def _codes(values, sort: bool = False) -> tuple[np.ndarray, list]:
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.to_numpy(dtype=object)
     elif not isinstance(values, np.ndarray):
         values = list(values)
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
-    codes, uniques = pd.factorize(arr, use_na_sentinel=False)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=False, sort=sort)
     return codes, ["" if u is None or (isinstance(u, float) and np.isnan(u)) else str(u) for u in uniques]
 
 
@@ -346,41 +378,73 @@ def _codes(values) -> tuple[np.ndarray, list]:
 UNIT_SEP = "\u001f"
 
 
-def _pack_ints(values) -> list:
-    """Smallest unsigned/signed little-endian typed array that holds ``values``, base64-encoded: [type, text]."""
+#: Typed-array codes understood by the compact layer's decoder, and their little-endian dtypes.
+ARRAY_TYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "i4": "<i4", "f4": "<f4"}
+
+
+def _int_array(values) -> tuple[str, np.ndarray]:
+    """``values`` in the smallest unsigned/signed 32-bit-or-less little-endian type that holds them."""
     a = np.asarray(values, dtype=np.int64)
     lo, hi = (int(a.min()), int(a.max())) if len(a) else (0, 0)
-    for code, dtype in (("u1", "<u1"), ("u2", "<u2"), ("u4", "<u4"), ("i4", "<i4")):
-        info = np.iinfo(np.dtype(dtype))
+    for code in ("u1", "u2", "u4", "i4"):
+        info = np.iinfo(np.dtype(ARRAY_TYPES[code]))
         if info.min <= lo and hi <= info.max:
-            return [code, base64.b64encode(a.astype(dtype).tobytes()).decode("ascii")]
+            return code, a.astype(ARRAY_TYPES[code])
     raise ValueError("integers out of 32-bit range")
-
-
-def _pack_floats(values) -> list:
-    a = np.asarray(values, dtype="<f4")
-    return ["f4", base64.b64encode(a.tobytes()).decode("ascii")]
 
 
 def _pack_strings(values: list[str]) -> str:
     return UNIT_SEP.join(v.replace(UNIT_SEP, " ") for v in values)
 
 
-def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> dict:
-    """One category's sites and claims as typed arrays (base64) and packed string dictionaries.
+def pack_blob(arrays: dict[str, tuple[str, np.ndarray]], texts: dict[str, str], *, compress: bool = True) -> str:
+    """Typed arrays and texts as one buffer, base64-encoded, gzip-compressed unless ``compress`` is false.
 
-    Coordinates are integers of 1e-5 degree; every repeated text is stored once and referenced
-    by index. The page decodes this in milliseconds, where a JSON object per site would take
-    seconds to parse at 100,000 sites.
+    Layout before compression: a little-endian ``uint32`` header length, the header (UTF-8 JSON
+    ``{"arrays": {name: [type, byte offset, length]}, "texts": {...}}``), then the arrays' raw
+    little-endian bytes back to back. ``mtime=0`` keeps the output identical for identical input.
+    The page decodes an uncompressed buffer at once and inflates a compressed one asynchronously.
+
+    Parameters
+    ----------
+    arrays
+        Name to ``(type code, array)``, type codes as in :data:`ARRAY_TYPES`.
+    texts
+        Name to text (packed string dictionaries).
     """
-    sites = sites.reset_index(drop=True)
+    spec, chunks, offset = {}, [], 0
+    for name, (code, a) in arrays.items():
+        raw = np.ascontiguousarray(a, dtype=ARRAY_TYPES[code]).tobytes()
+        spec[name] = [code, offset, len(a)]
+        chunks.append(raw)
+        offset += len(raw)
+    header = json.dumps({"arrays": spec, "texts": texts}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    payload = len(header).to_bytes(4, "little") + header + b"".join(chunks)
+    return base64.b64encode(gzip.compress(payload, compresslevel=6, mtime=0) if compress else payload).decode("ascii")
+
+
+def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> dict:
+    """One category's sites and claims as two blobs (:func:`pack_blob`): what drawing needs, what popups show.
+
+    ``draw`` (coordinates, dates, the area flag) is decoded as soon as the page opens, so it is not
+    compressed (inflating is asynchronous and would delay the first picture); sites are ordered by
+    longitude and their coordinates, integers of 1e-5 degree (about 1 m), stored as longitude steps
+    and latitudes above the minimum, which mostly fit 16 and 32 bits. ``popup`` (ids, names, checks,
+    claims) is gzip-compressed and inflated on the first click. Every repeated text is stored once
+    and referenced by index; distances are integers of 0.1 km, the precision a popup shows. A map
+    of 100,000 sites is then a few megabytes that open in a fraction of a second, where a JSON
+    object per site would take seconds.
+    """
+    order = np.lexsort((sites["site_id"].astype(str).to_numpy(), sites["lon"].to_numpy(float)))
+    sites = sites.iloc[order].reset_index(drop=True)
     index = pd.Series(np.arange(len(sites)), index=sites["site_id"].to_numpy())
     cl = claims[claims["site_id"].isin(index.index)].copy()
     cl["_i"] = cl["site_id"].map(index).astype(int)
     cl = cl.sort_values(["_i", "claim_id"], kind="stable")
     dates = iso_dates(sites["event_date"]).tolist()
     cdates = iso_dates(cl["claim_date"]).tolist()
-    date_codes, date_values = _codes(dates + cdates)
+    date_codes, date_values = _codes(["" if d is None else d for d in dates + cdates], sort=True)  # ISO: code order is date order
+    site_dates = date_codes[:len(dates)]
     name_codes, names = _codes(sites["name"])
     place_codes, places = _codes(sites["reported_location"])
     prec_codes, precs = _codes(sites["precision"])
@@ -389,30 +453,42 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> di
     claimant_codes, claimant_names = _codes(cl["claimant"])
     q_codes, quantities = _codes(per_combination(lambda q, s: q.replace("_", " ") + (f": {s}" if isinstance(s, str) and s else ""), cl["quantity"], cl["subject"]))
     outlet_codes, outlets = _codes(cl["outlet"])
-    data = {
-        "scale": COMPACT_SCALE, "color": color, "n": len(sites), "m": len(cl),
-        "x": _pack_ints(np.round(sites["lon"].to_numpy(float) * COMPACT_SCALE)),
-        "y": _pack_ints(np.round(sites["lat"].to_numpy(float) * COMPACT_SCALE)),
-        "ids": _pack_strings(sites["site_id"].astype(str).tolist()),
-        "name": _pack_ints(name_codes), "names": _pack_strings(names),
-        "place": _pack_ints(place_codes), "places": _pack_strings(places),
-        "date": _pack_ints(date_codes[:len(dates)]), "dates": _pack_strings(date_values),
-        "prec": _pack_ints(prec_codes), "precs": _pack_strings(precs),
-        "side": _pack_ints(side_codes), "sides": _pack_strings(sides),
-        "flag": _pack_ints(flag_codes), "flags": _pack_strings(flags),
-        "area": _pack_ints(sites["precision"].isin(["near", "district", "province", "country"]).to_numpy(int)),
-        "radius": _pack_floats(sites["radius_km"].to_numpy(float)),
-        "dist": _pack_floats(sites["distance_km"].to_numpy(float)),
-        "cat": sites["category"].iloc[0] if len(sites) else "",
-        "c_site": _pack_ints(cl["_i"].to_numpy()), "c_claimant": _pack_ints(claimant_codes), "claimants": _pack_strings(claimant_names),
-        "c_q": _pack_ints(q_codes), "quantities": _pack_strings(quantities),
-        "c_outlet": _pack_ints(outlet_codes), "outlets": _pack_strings(outlets), "c_date": _pack_ints(date_codes[len(dates):]),
+    x = np.round(sites["lon"].to_numpy(float) * COMPACT_SCALE).astype(np.int64)
+    y = np.round(sites["lat"].to_numpy(float) * COMPACT_SCALE).astype(np.int64)
+    x0 = int(x[0]) if len(x) else 0
+    y0 = int(y.min()) if len(y) else 0
+    draw = pack_blob({
+        "dx": _int_array(np.diff(x, prepend=x0)), "y": _int_array(y - y0), "date": _int_array(site_dates),
+        "area": _int_array(sites["precision"].isin(["near", "district", "province", "country"]).to_numpy(int)),
+    }, {"dates": _pack_strings(date_values)}, compress=False)
+    arrays = {
+        "name": _int_array(name_codes), "prec": _int_array(prec_codes),
+        "side": _int_array(side_codes), "flag": _int_array(flag_codes),
+        "radius": ("f4", sites["radius_km"].to_numpy(float)),
+        "dist": _int_array(np.round(sites["distance_km"].to_numpy(float) * 10)),
+        # Claims are ordered by site: a count per site locates them, and a claim's date is the
+        # difference of its date code from its site's, mostly 0 (both compress to almost nothing).
+        "c_count": _int_array(np.bincount(cl["_i"].to_numpy(int), minlength=len(sites))),
+        "c_claimant": _int_array(claimant_codes), "c_q": _int_array(q_codes), "c_outlet": _int_array(outlet_codes),
+        "c_date": _int_array(date_codes[len(dates):] - site_dates[cl["_i"].to_numpy(int)]),
     }
+    if not (np.array_equal(place_codes, name_codes) and places == names):  # else the page shows the name
+        arrays["place"] = _int_array(place_codes)
     for col in ("low", "best", "high"):
         vals = pd.to_numeric(cl[col], errors="coerce").to_numpy(float)
         if np.isfinite(vals).any():  # a column nobody filled in is not shipped
-            data[f"c_{col}"] = _pack_floats(vals)
-    return data
+            arrays[f"c_{col}"] = ("f4", vals)
+    texts = {
+        "ids": _pack_strings(sites["site_id"].astype(str).tolist()), "names": _pack_strings(names),
+        "places": _pack_strings(places) if "place" in arrays else "", "precs": _pack_strings(precs), "sides": _pack_strings(sides),
+        "flags": _pack_strings(flags), "claimants": _pack_strings(claimant_names), "quantities": _pack_strings(quantities),
+        "outlets": _pack_strings(outlets),
+    }
+    return {
+        "scale": COMPACT_SCALE, "color": color, "n": len(sites), "m": len(cl), "x0": x0, "y0": y0,
+        "cat": sites["category"].iloc[0] if len(sites) else "",
+        "draw": draw, "popup": pack_blob(arrays, texts),
+    }
 
 
 def _shared(parts: dict | None, key: tuple, make):
@@ -444,6 +520,8 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
     m.default_js = [] if self_contained else list(CDN_JS)
     m.default_css = [] if self_contained else list(CDN_CSS)
     m.add_child(InlineAssets(self_contained=self_contained), name="geo_inline_assets")
+    # The final view first: layers are then projected and drawn once, not again after a fitBounds.
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
     countries = ds.reference.countries
     cfeatures = [
         {"type": "Feature", "id": code, "properties": {"iso_a2": code, "name": name, "_tooltip": str(escape(name)),
@@ -485,7 +563,7 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
     disputed = {(c["quantity"], c["subject"].lower()) for c in ds.contradictions if c["site_id"] is None}
     panel = _HTML.get_template("panel.html.j2").render(
         title=f"{theatre.name}: claims and checks", matrix=claims_matrix(wide, claimants, disputed), border=ds.border,
-        sources_html=_shared(parts, ("sources",), lambda: sources_html(ds.layers.sources)),
+        sources_html=_shared(parts, ("sources",), lambda: panel_sources(ds.layers.sources)),
     )
     m.add_child(HtmlControl(panel, position="topright", css_class="geo-panel leaflet-bar"), name="geo_panel")
     dates = sorted(set(iso_dates(ds.sites["event_date"]).tolist()))
@@ -497,7 +575,6 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
     m.add_child(HtmlControl(legend, position="bottomleft", css_class="geo-legend leaflet-bar"), name="geo_legend")
     folium.LayerControl(collapsed=False, position="topleft").add_to(m)
     m.add_child(Timeline(dates), name="geo_timeline")
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
 
 

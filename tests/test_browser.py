@@ -191,7 +191,7 @@ def test_thousands_of_sites_draw_on_canvas_and_every_popup_is_reachable(browser,
         # Any site can be opened: zoom onto a few, click their pixel, read the popup.
         for site_id in ("ev7", "ev1234", "ev2999"):
             lat, lon = page.evaluate(
-                f"(() => {{ for (const l of window.geoCompact.layers) {{ const i = l.indexOf('{site_id}'); if (i >= 0) return l._latlon(i); }} }})()")
+                f"(async () => {{ for (const l of window.geoCompact.layers) {{ const i = await l.indexOf('{site_id}'); if (i >= 0) return l._latlon(i); }} }})()")
             # Zoom onto the site (retried until the map takes it: a view change right after load can be ignored).
             page.wait_for_function(f"(() => {{ const m = window.geoCompact.map; m.setView([{lat}, {lon}], 15, {{animate: false}});"
                                    f" return m.getZoom() === 15; }})()")

@@ -207,3 +207,34 @@ def test_check_command_gives_the_same_answers_with_the_dask_engine():
         d = docs["dask"][site_id]
         assert (m["side"], m["country"], [f["code"] for f in m["flags"]]) == (d["side"], d["country"], [f["code"] for f in d["flags"]])
         assert abs(m["distance_km"] - d["distance_km"]) <= 0.1
+
+
+def test_build_with_the_dask_engine_writes_the_same_outputs(tmp_path):
+    """`geo build --engine dask` on layers + 600 ACLED events: the same sites, sides, flags and distances."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from geo.cli import cli
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_events", root / "bench" / "make_events.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    events = tmp_path / "acled.csv"
+    mod.make_events(600, seed=5).to_csv(events, index=False)
+    docs = {}
+    for engine in ("memory", "dask"):
+        out = tmp_path / engine
+        res = CliRunner().invoke(cli, ["build", "-q", "--layers", str(root / "layers"), "--out", str(out), "--events", str(events),
+                                       "--engine", engine])
+        assert res.exit_code == 0, res.output
+        docs[engine] = json.loads((out / "check.json").read_text())["sites"]
+    mem, dsk = docs["memory"], docs["dask"]
+    assert len(mem) == len(dsk) == 609
+    assert [s["site_id"] for s in mem] == [s["site_id"] for s in dsk]
+    for m, d in zip(mem, dsk):
+        assert (m["side"], m["country"], [f["code"] for f in m["flags"]]) == (d["side"], d["country"], [f["code"] for f in d["flags"]])
+        assert abs(m["distance_km"] - d["distance_km"]) <= 0.001
