@@ -242,6 +242,17 @@ def flag_lists(sites, *, country, side, distance_km, uncertainty_km, tolerance_k
     return out
 
 
+def flatten_flags(flag_lists) -> tuple[np.ndarray, list[str], list[str]] | None:
+    """The flags of every site in one list: how many each site has, then every flag's code and
+    message, site by site; None unless every flag is a :class:`Flag` of texts."""
+    lists = list(flag_lists)
+    counts = np.fromiter((len(f) for f in lists), dtype=np.int64, count=len(lists))
+    flat = [f for fl in lists for f in fl]
+    if not all(type(f) is Flag and type(f.code) is str and type(f.message) is str for f in flat):
+        return None
+    return counts, [f.code for f in flat], [f.message for f in flat]
+
+
 def site_flags(row: dict, *, country: str | None, side: str, distance_km: float, uncertainty_km: float, tolerance_km: float) -> list[Flag]:
     """Explain what the checks found for one site, as stable codes plus sentences (:func:`flag_lists` for one row)."""
     return flag_lists({k: [v] for k, v in row.items()}, country=[country], side=[side], distance_km=[distance_km],

@@ -905,7 +905,7 @@ def locate_events(sites: pd.DataFrame) -> pd.DataFrame:
 
     Coordinates, precision, radius and both precision codes are the dataset's; nothing is looked up.
     """
-    out = sites.copy()
+    out = sites.copy(deep=False)  # (copy-on-write: the columns set below leave `sites` as it was)
     n = len(out)
     none = np.full(n, None, dtype=object)
     ucdp = np.char.startswith(out["site_id"].to_numpy(dtype=object).astype(str), ID_PREFIX["ucdp"]) if n else np.zeros(0, dtype=bool)

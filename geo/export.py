@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -13,10 +14,15 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
-from geo.columns import gc_paused, iso_dates, per_value, rounded_list, sort_rows
+from geo import arrowtext
+from geo.checks import flatten_flags
+from geo.columns import file_names, gc_paused, iso_dates, per_value, round_floats, sort_rows
+from geo.columns import texts as columns_texts
 from geo.pipeline import Dataset, site_records
 
 #: Decimal places of exported coordinates: 1e-6 degree is about 0.1 m.
@@ -80,7 +86,7 @@ def site_table(ds: Dataset) -> gpd.GeoDataFrame:
         "notes": s["notes"],
     })
     geom = shapely.points(table["lon"].to_numpy(float), table["lat"].to_numpy(float))
-    return gpd.GeoDataFrame(table, geometry=geom, crs="EPSG:4326")
+    return gpd.GeoDataFrame(table, geometry=geom, crs="EPSG:4326", copy=False)
 
 
 def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
@@ -120,7 +126,7 @@ def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
     table = sort_rows(table, ["claim_id"], na_position="last").reset_index(drop=True)
     rows = table.pop("_row").to_numpy()
     geom = points[np.where(found, at, -1)[rows]]
-    return gpd.GeoDataFrame(table, geometry=gpd.array.from_shapely(geom, crs="EPSG:4326"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(table, geometry=gpd.array.from_shapely(geom, crs="EPSG:4326"), crs="EPSG:4326", copy=False)
 
 
 def border_table(ds: Dataset) -> gpd.GeoDataFrame:
@@ -189,84 +195,237 @@ def _gdal_geojson(frame: gpd.GeoDataFrame, path: Path) -> dict:
     return data
 
 
-def _json_properties(frame: pd.DataFrame) -> dict[str, list] | None:
-    """Each column as the list of values GDAL's GeoJSON writer gives (numbers, text, null), or None
-    when a column holds anything else (then GDAL writes the layer)."""
-    out = {}
-    for name in frame.columns:
-        s = frame[name]
-        kind = s.dtype.kind
-        if kind in "iu" and isinstance(s.dtype, np.dtype):
-            out[name] = s.to_numpy().tolist()
-        elif kind == "f" and isinstance(s.dtype, np.dtype):
-            v = s.to_numpy(dtype=float)
-            if np.isinf(v).any():
-                return None
-            vals = v.astype(object)
-            vals[np.isnan(v)] = None
-            out[name] = vals.tolist()
-        elif kind == "O" or isinstance(s.dtype, pd.StringDtype):
-            if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-                return None
-            vals = s.to_numpy(dtype=object, copy=True)
-            vals[pd.isna(vals)] = None
-            out[name] = vals.tolist()
-        else:
+#: Rows formatted and written at a time by the CSV and GeoJSON writers (bounds their memory).
+BATCH_ROWS = 100_000
+
+
+def _batches(n: int, size: int = BATCH_ROWS) -> Iterator[tuple[int, int]]:
+    """``(start, length)`` of consecutive slices covering ``n`` rows (one empty slice for none)."""
+    yield from ((start, min(size, n - start)) for start in range(0, max(n, 1), size))
+
+
+def _per_distinct(values: np.ndarray, fn: Callable[[np.ndarray], pa.Array]) -> pa.Array:
+    """``fn(values)``, applied to the distinct values (by bit pattern) when they repeat a lot."""
+    if len(values) < 1024:
+        return fn(values)
+    codes, uniques = pd.factorize(np.ascontiguousarray(values).view(np.int64), use_na_sentinel=False)
+    if len(uniques) > len(values) // 4:
+        return fn(values)
+    return fn(uniques.view(values.dtype)).take(pa.array(codes))
+
+
+# ---------------------------------------------------------------- GeoJSON (points: Arrow text)
+
+def layer_columns(frame: pd.DataFrame) -> dict[str, arrowtext.Column] | None:
+    """Every column but the geometry (the column named "geometry") as an :class:`geo.arrowtext.Column`,
+    converted once for all the text writers; None when one of them is of a kind those writers do not format."""
+    columns = {name: arrowtext.column(frame[name]) for name in frame.columns if name != "geometry"}
+    return None if any(c is None for c in columns.values()) else columns
+
+
+def _json_column(col: arrowtext.Column) -> Callable[[int, int], pa.Array] | None:
+    """A column as the JSON text GDAL's GeoJSON writer gives its values (numbers, text, null),
+    one slice of rows at a time; None when the column holds anything else (then GDAL writes the layer)."""
+    if col.kind == "int":
+        ints = pa.array(col.values)
+        return lambda start, n: pc.cast(ints.slice(start, n), arrowtext.TEXT)
+    if col.kind == "float":
+        if np.isinf(col.values).any():
             return None
-    return out
+        return lambda start, n: arrowtext.json_numbers(col.values[start:start + n])
+    if col.kind == "text":
+        return arrowtext.per_text(col, arrowtext.json_strings, "null")
+    return None
 
 
-def _point_features(frame: gpd.GeoDataFrame) -> list[dict] | None:
-    """GeoJSON features of a layer of points (or no geometry), as GDAL's RFC 7946 writer makes them
-    (coordinates rounded to :data:`COORD_DECIMALS`); None for any other layer."""
+def _point_texts(frame: gpd.GeoDataFrame) -> Callable[[int, int], pa.Array] | None:
+    """GeoJSON ``geometry`` members of a layer of points (or no geometry), coordinates rounded to
+    :data:`COORD_DECIMALS` as GDAL's RFC 7946 writer rounds them; None for any other layer."""
     geoms = np.asarray(frame.geometry.values, dtype=object)
     types = shapely.get_type_id(geoms)
     if not np.all((types == 0) | (types == -1)) or shapely.is_empty(geoms).any() or shapely.has_z(geoms).any():
         return None
-    props = _json_properties(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
-    if props is None:
+    x, y = round_floats(shapely.get_x(geoms), COORD_DECIMALS), round_floats(shapely.get_y(geoms), COORD_DECIMALS)
+
+    def texts(start: int, n: int) -> pa.Array:
+        point = arrowtext.join_columns([arrowtext.lit('{"coordinates":['), arrowtext.json_numbers(x[start:start + n]),
+                                        arrowtext.lit(","), arrowtext.json_numbers(y[start:start + n]),
+                                        arrowtext.lit('],"type":"Point"}')])
+        return pc.if_else(pa.array(types[start:start + n] == 0), point, arrowtext.lit("null"))
+    return texts
+
+
+def _feature_batches(frame: gpd.GeoDataFrame, columns: dict[str, arrowtext.Column] | None) -> Iterator[pa.Array] | None:
+    """The features of a layer of points as GDAL's RFC 7946 writer makes them, serialised as
+    ``orjson.dumps(feature, option=OPT_SORT_KEYS)`` would (each preceded by a comma), in slices
+    of :data:`BATCH_ROWS`; None for any other layer. ``columns`` are its :func:`layer_columns`."""
+    geometry = _point_texts(frame)
+    if geometry is None or columns is None:
         return None
-    x = rounded_list(shapely.get_x(geoms), COORD_DECIMALS)
-    y = rounded_list(shapely.get_y(geoms), COORD_DECIMALS)
-    keys = list(props)
-    return [
-        {"type": "Feature", "properties": dict(zip(keys, row)),
-         "geometry": {"type": "Point", "coordinates": [lon, lat]} if t == 0 else None}
-        for t, lon, lat, row in zip(types.tolist(), x, y, zip(*props.values()) if keys else ([()] * len(geoms)))
-    ]
+    values = {name: _json_column(col) for name, col in columns.items()}
+    if any(v is None for v in values.values()):
+        return None
+    keys = sorted(values)  # orjson's OPT_SORT_KEYS order
+
+    def batches() -> Iterator[pa.Array]:
+        for start, n in _batches(len(frame)):
+            parts = [arrowtext.lit(',{"geometry":'), geometry(start, n), arrowtext.lit(',"properties":{')]
+            for i, key in enumerate(keys):
+                parts += [arrowtext.lit(("," if i else "") + orjson.dumps(key).decode() + ":"), values[key](start, n)]
+            parts.append(arrowtext.lit('},"type":"Feature"}'))
+            yield arrowtext.join_columns(parts)
+    return batches()
 
 
 @gc_paused()
-def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+def write_geojson(frame: gpd.GeoDataFrame, path: Path, *, columns: dict[str, arrowtext.Column] | None = None) -> None:
     """RFC 7946 GeoJSON: WGS84 lon/lat, no ``crs`` member, right-hand polygons, fixed precision.
 
-    GDAL writes the layer (pyogrio); a layer of points is written directly, feature by feature
-    as GDAL would write it, since at a million sites GDAL's writer and re-reading its output
-    take a minute. The collection's other members come from GDAL in both cases.
+    GDAL writes the layer (pyogrio); a layer of points is written directly, as GDAL would write
+    it, its features' text made column by column (:mod:`geo.arrowtext`), since at a million
+    sites GDAL's writer and re-reading its output take a minute. The collection's other members
+    come from GDAL in both cases; keys are sorted, as ``orjson.dumps(..., OPT_SORT_KEYS)`` sorts them.
+    ``columns`` are the frame's :func:`layer_columns` if already made.
     """
-    features = _point_features(frame) if len(frame) > 1 else None
+    if len(frame) > 1 and columns is None:
+        columns = layer_columns(frame)
+    features = _feature_batches(frame, columns) if len(frame) > 1 else None
     if features is None:
         data = _gdal_geojson(frame, path)
-    else:
-        data = _gdal_geojson(frame.iloc[:1], path)
-        data["features"] = features
-    path.write_bytes(orjson.dumps(data, option=orjson.OPT_SORT_KEYS) + b"\n")
+        path.write_bytes(orjson.dumps(data, option=orjson.OPT_SORT_KEYS) + b"\n")
+        return
+    data = _gdal_geojson(frame.iloc[:1], path)
+    mark = "geo-features-" + os.urandom(8).hex()
+    data["features"] = mark
+    head, tail = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).split(orjson.dumps(mark))
+    with open(path, "wb") as f:
+        f.write(head + b"[")
+        for i, batch in enumerate(features):
+            f.write(arrowtext.text_bytes(batch)[0 if i else 1:])  # no comma before the first feature
+        f.write(b"]" + tail + b"\n")
 
 
 def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    """All layers in one GeoPackage (pyogrio, through Arrow), with a fixed metadata timestamp."""
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    """All layers in one GeoPackage (pyogrio, through Arrow), with a fixed metadata timestamp.
+
+    SQLite gets a larger page cache and no fsync while the file is written (it is a new file
+    in a staging directory until published); the bytes are the same.
+    """
+    options = {"OGR_CURRENT_DATE": GPKG_DATE, "OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_CACHE": "512"}
+    pyogrio.set_gdal_config_options(options)
     try:
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists(), use_arrow=True)
     finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+        pyogrio.set_gdal_config_options(dict.fromkeys(options))
 
 
 def write_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
     """One layer as GeoParquet (geopandas, through pyarrow): typed columns, WKB geometry, ``geo`` metadata."""
     frame.to_parquet(path, index=False)
 
+
+# ---------------------------------------------------------------- check.json (site records: Arrow text)
+
+#: Indentation of a site record's members in ``check.json`` (orjson's two spaces a level; sites are at level 2).
+_MEMBER = " " * 6
+
+
+def _record_text_column(values: np.ndarray) -> Callable[[int, int], pa.Array] | None:
+    """JSON text of an object column of a site record (text or missing), as orjson writes it;
+    None when it holds anything else (or pandas' NA, which orjson would write as text)."""
+    if any(v is pd.NA for v in values[pd.isna(values)].tolist()):
+        return None
+    col = arrowtext.column(pd.Series(values, dtype=object, copy=False))
+    if col is None or col.kind != "text":
+        return None
+    return arrowtext.per_text(col, arrowtext.json_strings, "null")
+
+
+def _site_record_columns(ds: Dataset) -> dict[str, Callable[[int, int], pa.Array]] | None:
+    """Each member of :func:`geo.pipeline.site_records` as the JSON text ``dumps_json_bytes``
+    gives it inside ``check.json``, one slice of sites at a time; None when a column holds
+    values other than text, numbers or flags (then orjson writes the records)."""
+    s = ds.sites
+    obj = lambda c: s[c].to_numpy(dtype=object)  # noqa: E731
+    texts = {c: obj(c) for c in ("site_id", "name", "category", "precision", "country", "admin1", "side", "reported_location",
+                                 "reported_country", "reported_admin1", "geocode_source")}
+    texts["event_date"] = iso_dates(s["event_date"])
+    texts["source_line"] = file_names(s["source_file"]) + ":" + columns_texts(s["source_line"])
+    out: dict[str, Callable[[int, int], pa.Array] | None] = {name: _record_text_column(v) for name, v in texts.items()}
+    for name, ndigits in (("lat", 5), ("lon", 5), ("radius_km", 1), ("distance_km", 2), ("uncertainty_km", 1)):
+        v = round_floats(s[name], ndigits)
+        out[name] = lambda start, n, v=v: arrowtext.json_numbers(v[start:start + n])
+    for name in ("where_prec", "geo_precision"):
+        ints = pa.array(s[name].astype(np.int64).to_numpy())
+        out[name] = lambda start, n, ints=ints: pc.cast(ints.slice(start, n), arrowtext.TEXT)
+    near_lon, near_lat = round_floats(s["near_lon"], 5), round_floats(s["near_lat"], 5)
+    inner = f"\n{_MEMBER}  "
+    out["nearest_border_point"] = lambda start, n: arrowtext.join_columns([
+        arrowtext.lit("[" + inner), arrowtext.json_numbers(near_lon[start:start + n]), arrowtext.lit("," + inner),
+        arrowtext.json_numbers(near_lat[start:start + n]), arrowtext.lit(f"\n{_MEMBER}]")])
+    out["flags"] = _flag_list_texts(s["flags"].to_numpy(dtype=object))
+    return None if any(v is None for v in out.values()) else out
+
+
+def _flag_list_texts(flags: np.ndarray) -> Callable[[int, int], pa.Array] | None:
+    """The ``flags`` member of each site record (a list of ``{"code", "message"}`` objects) as
+    orjson writes it at its depth in ``check.json``; None unless every flag is a :class:`geo.checks.Flag` of texts."""
+    flat = flatten_flags(flags.tolist())
+    if flat is None:
+        return None
+    counts, codes, messages = flat
+    pad = _MEMBER + "  "
+    json_texts = lambda values: arrowtext.json_strings(pa.array(values, arrowtext.TEXT))  # noqa: E731
+    one = arrowtext.join_columns([arrowtext.lit(f"{pad}{{\n{pad}  \"code\": "), json_texts(codes),
+                                  arrowtext.lit(f",\n{pad}  \"message\": "), json_texts(messages), arrowtext.lit(f"\n{pad}}}")])
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+
+    def texts(start: int, n: int) -> pa.Array:
+        items = one.slice(offsets[start], offsets[start + n] - offsets[start])
+        joined = arrowtext.join_columns([arrowtext.lit("[\n"), arrowtext.join_lists(items, counts[start:start + n], ",\n"),
+                                         arrowtext.lit(f"\n{_MEMBER}]")])
+        return pc.if_else(pa.array(counts[start:start + n] == 0), arrowtext.lit("[]"), joined)
+    return texts
+
+
+def _site_record_batches(ds: Dataset) -> Iterator[pa.Array] | None:
+    """The ``sites`` of ``check.json`` as ``dumps_json_bytes`` writes them (sorted keys, two-space
+    indent), each site preceded by ``",\\n"``, in slices of :data:`BATCH_ROWS`; None when
+    orjson has to write them (:func:`_site_record_columns`)."""
+    columns = _site_record_columns(ds) if len(ds.sites) else None
+    if columns is None:
+        return None
+    keys = sorted(columns)
+
+    def batches() -> Iterator[pa.Array]:
+        for start, n in _batches(len(ds.sites)):
+            parts = [arrowtext.lit(",\n    {\n")]
+            for i, key in enumerate(keys):
+                parts += [arrowtext.lit((",\n" if i else "") + f"{_MEMBER}{orjson.dumps(key).decode()}: "), columns[key](start, n)]
+            parts.append(arrowtext.lit("\n    }"))
+            yield arrowtext.join_columns(parts)
+    return batches()
+
+
+def write_check_json(ds: Dataset, path: Path) -> None:
+    """``check.json``: the bytes of ``dumps_json_bytes(check_report(ds))``, with the site records
+    made column by column by Arrow kernels instead of a million dicts (orjson still writes the rest)."""
+    sites = _site_record_batches(ds)
+    if sites is None:
+        path.write_bytes(dumps_json_bytes(check_report(ds)))
+        return
+    doc = check_report(ds, [])
+    doc["sites"] = mark = "geo-sites-" + os.urandom(8).hex()
+    head, tail = dumps_json_bytes(doc).split(orjson.dumps(mark))
+    with open(path, "wb") as f:
+        f.write(head + b"[")
+        for i, batch in enumerate(sites):
+            f.write(arrowtext.text_bytes(batch)[0 if i else 1:])  # no comma before the first site
+        f.write(b"\n  ]" + tail)
+
+
+# ---------------------------------------------------------------- CSV
 
 def _neutralise_column(s: pd.Series) -> pd.Series:
     """:func:`neutralise_formula` on every cell of a column (only text cells can change)."""
@@ -285,6 +444,7 @@ def _neutralise_column(s: pd.Series) -> pd.Series:
 
 #: Number format of CSV floats (as ``DataFrame.to_csv(float_format=...)`` would apply it).
 CSV_FLOAT_FORMAT = "%.6g"
+_CSV_FLOAT_PRECISION = 6
 
 
 def _csv_floats(s: pd.Series) -> pd.Series:
@@ -297,12 +457,56 @@ def _csv_floats(s: pd.Series) -> pd.Series:
     return pd.Series(text, index=s.index, dtype=object)
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV without geometry, safe to open in a spreadsheet (formula-like cells neutralised)."""
-    df = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+def _write_csv_pandas(df: pd.DataFrame, path: Path) -> None:
+    """:func:`write_csv` through ``DataFrame.to_csv``, for columns :func:`_csv_column` does not take."""
     df = pd.DataFrame({c: _csv_floats(df[c]) if df[c].dtype.kind == "f" and isinstance(df[c].dtype, np.dtype) else _neutralise_column(df[c])
                        for c in df.columns}, index=df.index)
     df.to_csv(path, index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
+
+
+def _neutralised(texts: pa.Array) -> pa.Array:
+    """:func:`neutralise_formula` on a text array: an apostrophe before a formula-like text."""
+    hit = arrowtext.starts_with_any(texts, FORMULA_START)
+    if not pc.any(hit).as_py():
+        return texts
+    return pc.if_else(hit, pc.utf8_replace_slice(texts, 0, 0, "'"), texts)
+
+
+def _csv_column(col: arrowtext.Column) -> Callable[[int, int], pa.Array]:
+    """A column's CSV fields as ``DataFrame.to_csv`` writes them after :func:`_csv_floats` and
+    :func:`_neutralise_column`, one slice of rows at a time."""
+    if col.kind in ("int", "bool"):
+        values = pa.array(col.values)
+        if col.kind == "bool":
+            return lambda start, n: pc.if_else(values.slice(start, n), arrowtext.lit("True"), arrowtext.lit("False"))
+        return lambda start, n: pc.cast(values.slice(start, n), arrowtext.TEXT)
+    if col.kind == "float":
+        fmt = lambda x: arrowtext.format_g(x, _CSV_FLOAT_PRECISION)  # noqa: E731
+        return lambda start, n: pc.fill_null(_per_distinct(col.values[start:start + n], fmt), arrowtext.lit(""))
+    return arrowtext.per_text(col, lambda t: arrowtext.csv_cells(_neutralised(t)), "")
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, columns: dict[str, arrowtext.Column] | None = None) -> None:
+    """CSV without geometry, safe to open in a spreadsheet (formula-like cells neutralised).
+
+    The text is what ``DataFrame.to_csv`` writes (numbers as ``%.6g``, missing values empty,
+    fields quoted only when needed), made column by column by Arrow kernels (:mod:`geo.arrowtext`);
+    ``columns`` are the frame's :func:`layer_columns` if already made.
+    """
+    if columns is None:
+        columns = layer_columns(frame)
+    if columns is None or len(columns) < 2 or not all(isinstance(c, str) for c in columns):
+        _write_csv_pandas(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")), path)  # (a lone empty field is written as "")
+        return
+    fields = [_csv_column(c) for c in columns.values()]
+    header = arrowtext.csv_cells(pa.array(list(columns), arrowtext.TEXT))
+    with open(path, "wb") as f:
+        f.write((",".join(header.to_pylist()) + "\n").encode("utf-8"))
+        if not len(frame):
+            return
+        for start, n in _batches(len(frame)):
+            rows = arrowtext.join_columns([arrowtext.join_columns([c(start, n) for c in fields], ","), arrowtext.lit("")], "\n")
+            f.write(arrowtext.text_bytes(rows))
 
 
 @contextlib.contextmanager
@@ -328,32 +532,137 @@ def publish(staged: Path, out_dir: Path) -> list[Path]:
     return moved
 
 
+#: From this many sites plus claims, :func:`write_all` writes in parallel (forked processes).
+PARALLEL_MIN_ROWS = 50_000
+
+
+def write_layers(tables: dict[str, gpd.GeoDataFrame], out: Path) -> None:
+    """One GeoJSON file per layer and the sites and claims CSV files (each table's columns
+    converted once for both)."""
+    for name, frame in tables.items():
+        with_csv = name in ("sites", "claims")
+        columns = layer_columns(frame) if with_csv else None
+        write_geojson(frame, out / f"{name}.geojson", columns=columns)
+        if with_csv:
+            write_csv(frame, out / f"{name}.csv", columns=columns)
+
+
+def write_checks(ds: Dataset, out: Path) -> None:
+    """``check.json`` and the report (``report.md`` and its chart), from one set of site records."""
+    from geo import report
+
+    write_check_json(ds, out / "check.json")
+    report.write_report(ds, out)
+
+
+def write_maps(ds: Dataset, out: Path) -> None:
+    """``index.html`` (tiles and Leaflet from the web) and ``offline.html`` (self-contained)."""
+    from geo import render
+
+    parts: dict = {}  # the sites' map data, built once for both maps
+    (out / "index.html").write_text(render.render_html(ds, self_contained=False, parts=parts), encoding="utf-8")
+    (out / "offline.html").write_text(render.render_html(ds, self_contained=True, parts=parts), encoding="utf-8")
+
+
+def can_fork() -> bool:
+    """Whether writers can run in forked processes (POSIX ``fork``: they share the dataset, copy-on-write)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_forked(name: str, fn: Callable[[], None]) -> Callable[[bool], None]:
+    """Run ``fn`` in a forked child process.
+
+    Returns a function that waits for the child (or, given True, stops it) and raises the
+    child's exception, or a :class:`RuntimeError` when the child died without a word.
+    """
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+
+    def target() -> None:
+        recv.close()
+        try:
+            fn()
+            send.send(None)
+        except BaseException as exc:  # noqa: BLE001 (sent to the parent, which raises it)
+            try:
+                send.send(exc)
+            except Exception:  # an exception that does not pickle: its text
+                send.send(RuntimeError(f"{name}: {type(exc).__name__}: {exc}"))
+        finally:
+            send.close()
+
+    proc = ctx.Process(target=target, name=f"geo-{name}", daemon=True)
+    proc.start()
+    send.close()
+
+    def wait(stop: bool = False) -> None:
+        if stop:
+            proc.terminate()
+        try:
+            err = None if stop else recv.recv()
+        except EOFError:
+            err = RuntimeError(f"{name}: writer process exited with code {proc.exitcode}")
+        finally:
+            proc.join()
+            recv.close()
+        if err is None and not stop and proc.exitcode:
+            err = RuntimeError(f"{name}: writer process exited with code {proc.exitcode}")
+        if err is not None:
+            raise err
+    return wait
+
+
+def _run_jobs(ds: Dataset, out: Path, parallel: bool) -> None:
+    """Run the writers: in turn, or (``parallel``) the checks, the GeoPackage and the layer files
+    in forked processes (each with its own GIL; they share the dataset copy-on-write) and the
+    maps here. The checks start before the layer tables are made, since they do not need them.
+
+    Every writer is waited for before this returns or raises (the first error is raised),
+    so nothing is still writing when the staging directory is published or removed.
+    """
+    if not parallel:
+        tables = layer_tables(ds)
+        write_layers(tables, out)
+        write_gpkg(tables, out / "border_incidents.gpkg")
+        write_checks(ds, out)
+        write_maps(ds, out)
+        return
+    waits = []
+    error: BaseException | None = None
+    try:
+        waits.append(_start_forked("checks", lambda: write_checks(ds, out)))
+        tables = layer_tables(ds)  # here: made in a child, they cost more in copied pages than they save
+        waits.append(_start_forked("gpkg", lambda: write_gpkg(tables, out / "border_incidents.gpkg")))
+        waits.append(_start_forked("layers", lambda: write_layers(tables, out)))
+        write_maps(ds, out)
+    except BaseException as exc:  # noqa: BLE001 (raised below, once the others have stopped)
+        error = exc
+    for wait in waits:
+        try:
+            wait(error is not None)
+        except BaseException as exc:  # noqa: BLE001
+            error = error or exc
+    if error is not None:
+        raise error
+
+
 @gc_paused()
-def write_all(ds: Dataset, out: Path, *, writers: dict[str, Callable[[Path], None]] | None = None) -> list[str]:
+def write_all(ds: Dataset, out: Path, *, writers: dict[str, Callable[[Path], None]] | None = None,
+              parallel: bool | None = None) -> list[str]:
     """Write every output of a build into directory ``out`` (which should be empty or a staging dir).
+
+    ``parallel`` (default: from :data:`PARALLEL_MIN_ROWS` sites plus claims on, where ``fork``
+    exists) runs the independent writers at the same time (:func:`_run_jobs`); the files are the same.
 
     Returns
     -------
     list of str
         File names written, sorted.
     """
-    from geo import render, report
-
     out.mkdir(parents=True, exist_ok=True)
-    tables = layer_tables(ds)
-    for name, frame in tables.items():
-        write_geojson(frame, out / f"{name}.geojson")
-    write_gpkg(tables, out / "border_incidents.gpkg")
-    write_csv(tables["sites"], out / "sites.csv")
-    write_csv(tables["claims"], out / "claims.csv")
-    records = site_records(ds)
-    (out / "check.json").write_bytes(dumps_json_bytes(check_report(ds, records)))
-    parts: dict = {}  # the sites' map data, built once for both maps
-    (out / "index.html").write_text(render.render_html(ds, self_contained=False, parts=parts), encoding="utf-8")
-    (out / "offline.html").write_text(render.render_html(ds, self_contained=True, parts=parts), encoding="utf-8")
-    del parts
-    report.write_report(ds, out, records)
-    del records
+    if parallel is None:
+        parallel = can_fork() and len(ds.sites) + len(ds.claims) >= PARALLEL_MIN_ROWS
+    _run_jobs(ds, out, parallel)
     for name, fn in (writers or {}).items():
         fn(out / name)
     return sorted(p.name for p in out.iterdir())

@@ -168,7 +168,7 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km, engine=engine)
     sites = sort_rows(pd.concat([located, checks], axis=1), ["site_id"], na_position="last").reset_index(drop=True)
     geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
-    sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326")
+    sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326", copy=False)  # a fresh frame: no copy needed
     claims = enrich(layers.claims, layers.claimants, layers.sources)
     return Dataset(
         layers=layers,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +12,13 @@ import matplotlib
 matplotlib.use("Agg")  # no display: the chart is written to a file
 import matplotlib.pyplot as plt  # noqa: E402
 
-from geo.columns import gc_paused, per_value  # noqa: E402
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+
+from geo import arrowtext  # noqa: E402
+from geo.checks import flatten_flags  # noqa: E402
+from geo.columns import gc_paused, iso_dates, per_value, round_floats  # noqa: E402
 from geo.pipeline import Dataset, site_records  # noqa: E402
 
 CHART = "length_scale.png"
@@ -60,9 +67,8 @@ def length_chart(ds: Dataset) -> bytes:
     return buf.getvalue()
 
 
-@gc_paused()
-def markdown(ds: Dataset, records: list[dict] | None = None) -> str:
-    """The report as Markdown (all report text escaped); ``records`` are :func:`geo.pipeline.site_records` if already made."""
+def _head_lines(ds: Dataset) -> list[str]:
+    """The report up to the header of the site table: title, border length, chart, divider table, verdict."""
     b = ds.border
     lines = [
         f"# Check report: {_md(ds.layers.theatre.name)}",
@@ -85,30 +91,105 @@ def markdown(ds: Dataset, records: list[dict] | None = None) -> str:
     lines += ["", f"**Verdict.** {_md(b['verdict'])}", "", "## Sites", "",
               "| site | date | located | precision | side | km to line | ± km | flags |",
               "|---|---|---|---|---|---:|---:|---|"]
-    records = site_records(ds) if records is None else records
-    # Escaped names and provinces once per distinct value (events repeat their places).
-    names = per_value([s["name"] for s in records], _md).tolist()
-    admins = per_value([s["admin1"] or "" for s in records], _md).tolist()
-    for s, name, admin in zip(records, names, admins):
-        flags = "; ".join([f"`{f['code']}`" for f in s["flags"]]) or "—"
-        lines.append(
-            f"| {name} | {s['event_date']} | {s['lat']:.4f}, {s['lon']:.4f} ({admin} {s['country'] or ''}) | "
-            f"{s['precision']} | {s['side']} | {s['distance_km']:,.1f} | {s['uncertainty_km']:g} | {flags} |"
-        )
-    lines += ["", "### Flags explained", ""]
-    for s, name in zip(records, names):
-        for f in s["flags"]:
-            lines.append(f"- **{name}** `{f['code']}`: {_md(f['message'])}")
+    return lines
+
+
+#: Lines between the site table and the flag explanations.
+_FLAGS_HEAD = ["", "### Flags explained", ""]
+
+
+def _tail_lines(ds: Dataset) -> list[str]:
+    """The contradicting claims, if any."""
+    lines = []
     if ds.contradictions:
         lines += ["", "## Contradicting claims", ""]
         for c in ds.contradictions:
             where = c["site_id"] or "whole border"
             figs = "; ".join(f"{_md(k)}: {', '.join(_md(x) for x in v)}" for k, v in c["figures"].items())
             lines.append(f"- {_md(where)} — {_md(c['quantity'].replace('_', ' '))} {_md(c['subject'])}: {figs}")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _site_lines_from_records(records: list[dict]) -> tuple[list[str], list[str]]:
+    """The site table's rows and the flag explanations, from :func:`geo.pipeline.site_records`."""
+    # Escaped names and provinces once per distinct value (events repeat their places).
+    names = per_value([s["name"] for s in records], _md).tolist()
+    admins = per_value([s["admin1"] or "" for s in records], _md).tolist()
+    rows = []
+    for s, name, admin in zip(records, names, admins):
+        flags = "; ".join([f"`{f['code']}`" for f in s["flags"]]) or "—"
+        rows.append(
+            f"| {name} | {s['event_date']} | {s['lat']:.4f}, {s['lon']:.4f} ({admin} {s['country'] or ''}) | "
+            f"{s['precision']} | {s['side']} | {s['distance_km']:,.1f} | {s['uncertainty_km']:g} | {flags} |"
+        )
+    explained = []
+    for s, name in zip(records, names):
+        for f in s["flags"]:
+            explained.append(f"- **{name}** `{f['code']}`: {_md(f['message'])}")
+    return rows, explained
+
+
+def _site_lines(ds: Dataset) -> tuple[pa.Array, pa.Array] | None:
+    """The site table's rows and the flag explanations as :func:`_site_lines_from_records` writes
+    them, made column by column (each distinct text or number formatted once, joined by Arrow);
+    None when the sites' flags are not all :class:`geo.checks.Flag` of texts."""
+    s = ds.sites
+    flat = flatten_flags(s["flags"].to_numpy(dtype=object).tolist())
+    if flat is None:
+        return None
+    counts, codes, messages = flat
+    obj = lambda c: s[c].to_numpy(dtype=object)  # noqa: E731
+    text = arrowtext.per_distinct_text
+    names = text(obj("name"), _md)
+    rows = arrowtext.join_columns([
+        arrowtext.lit("| "), names, arrowtext.lit(" | "), text(iso_dates(s["event_date"]), str), arrowtext.lit(" | "),
+        text(round_floats(s["lat"], 5), lambda v: f"{v:.4f}"), arrowtext.lit(", "), text(round_floats(s["lon"], 5), lambda v: f"{v:.4f}"),
+        arrowtext.lit(" ("), text(obj("admin1"), lambda v: _md(v or "")), arrowtext.lit(" "), text(obj("country"), lambda v: f"{v or ''}"),
+        arrowtext.lit(") | "), text(obj("precision"), lambda v: f"{v}"), arrowtext.lit(" | "), text(obj("side"), lambda v: f"{v}"),
+        arrowtext.lit(" | "), text(round_floats(s["distance_km"], 2), lambda v: f"{v:,.1f}"), arrowtext.lit(" | "),
+        text(round_floats(s["uncertainty_km"], 1), lambda v: f"{v:g}"), arrowtext.lit(" | "),
+        pc.if_else(pa.array(counts == 0), arrowtext.lit("—"), arrowtext.join_lists(text(codes, lambda c: f"`{c}`"), counts, "; ")),
+        arrowtext.lit(" |"),
+    ])
+    owner = np.repeat(np.arange(len(counts)), counts)
+    explained = arrowtext.join_columns([arrowtext.lit("- **"), names.take(pa.array(owner)), arrowtext.lit("** "),
+                                        text(codes, lambda c: f"`{c}`"), arrowtext.lit(": "), text(messages, _md)])
+    return rows, explained
+
+
+def _chunks(lines) -> Iterator[bytes | memoryview]:
+    """Each line (a list of str, or an Arrow text array) as UTF-8, each preceded by a line break."""
+    if isinstance(lines, list):
+        if lines:
+            yield ("\n" + "\n".join(lines)).encode("utf-8")
+        return
+    if len(lines):
+        yield arrowtext.text_bytes(arrowtext.join_columns([arrowtext.lit("\n"), lines]))
+
+
+@gc_paused()
+def markdown_chunks(ds: Dataset, records: list[dict] | None = None) -> Iterator[bytes | memoryview]:
+    """The report (:func:`markdown`) as consecutive pieces of UTF-8, for writing without joining them."""
+    head = _head_lines(ds)
+    sites = _site_lines(ds) if records is None else None
+    if sites is None:
+        sites = _site_lines_from_records(site_records(ds) if records is None else records)
+    rows, explained = sites
+    yield head[0].encode("utf-8")
+    for lines in (head[1:], rows, _FLAGS_HEAD, explained, _tail_lines(ds)):
+        yield from _chunks(lines)
+    yield b"\n"
+
+
+@gc_paused()
+def markdown(ds: Dataset, records: list[dict] | None = None) -> str:
+    """The report as Markdown (all report text escaped); ``records`` are :func:`geo.pipeline.site_records` if already made."""
+    return b"".join(markdown_chunks(ds, records)).decode("utf-8")
 
 
 def write_report(ds: Dataset, out: Path, records: list[dict] | None = None) -> None:
     """Write ``report.md`` and its chart into ``out``."""
     (out / CHART).write_bytes(length_chart(ds))
-    (out / "report.md").write_text(markdown(ds, records), encoding="utf-8")
+    with open(out / "report.md", "wb") as f:
+        for chunk in markdown_chunks(ds, records):
+            f.write(chunk)

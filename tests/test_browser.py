@@ -188,6 +188,9 @@ def test_thousands_of_sites_draw_on_canvas_and_every_popup_is_reachable(browser,
         page.goto(path.as_uri())
         page.wait_for_function("window.geoCompact && window.geoCompact.layers.length > 0 && window.geoCompact.layers[0].drawn > 0")
         assert page.evaluate("window.geoCompact.layers.reduce((s, l) => s + l.count, 0)") == 3009
+        # The opening view holds every site, and every one of them is drawn.
+        page.wait_for_function("window.geoCompact.complete()")
+        assert page.evaluate("window.geoCompact.layers.reduce((s, l) => s + l.drawn, 0)") == 3009
         # Any site can be opened: zoom onto a few, click their pixel, read the popup.
         for site_id in ("ev7", "ev1234", "ev2999"):
             lat, lon = page.evaluate(
