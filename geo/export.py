@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import BinaryIO
 import multiprocessing
 import os
 import shutil
@@ -409,20 +410,25 @@ def _site_record_batches(ds: Dataset) -> Iterator[pa.Array] | None:
 
 
 def write_check_json(ds: Dataset, path: Path) -> None:
-    """``check.json``: the bytes of ``dumps_json_bytes(check_report(ds))``, with the site records
+    """``check.json`` in file ``path`` (:func:`stream_check_json`)."""
+    with open(path, "wb") as f:
+        stream_check_json(ds, f)
+
+
+def stream_check_json(ds: Dataset, out: BinaryIO) -> None:
+    """The bytes of ``dumps_json_bytes(check_report(ds))`` written to ``out``, with the site records
     made column by column by Arrow kernels instead of a million dicts (orjson still writes the rest)."""
     sites = _site_record_batches(ds)
     if sites is None:
-        path.write_bytes(dumps_json_bytes(check_report(ds)))
+        out.write(dumps_json_bytes(check_report(ds)))
         return
     doc = check_report(ds, [])
     doc["sites"] = mark = "geo-sites-" + os.urandom(8).hex()
     head, tail = dumps_json_bytes(doc).split(orjson.dumps(mark))
-    with open(path, "wb") as f:
-        f.write(head + b"[")
-        for i, batch in enumerate(sites):
-            f.write(arrowtext.text_bytes(batch)[0 if i else 1:])  # no comma before the first site
-        f.write(b"\n  ]" + tail)
+    out.write(head + b"[")
+    for i, batch in enumerate(sites):
+        out.write(arrowtext.text_bytes(batch)[0 if i else 1:])  # no comma before the first site
+    out.write(b"\n  ]" + tail)
 
 
 # ---------------------------------------------------------------- CSV

@@ -119,3 +119,15 @@ def test_a_map_of_many_events_stays_small_and_lists_no_source_per_event(tmp_path
     # Leaflet and the reference geometry are most of it; the 5,000 events about 150 bytes each at most.
     base = (root / "maps" / "offline.html").stat().st_size
     assert len(html.encode()) - base < 5000 * 150
+
+
+def test_serial_build_writes_what_is_committed():
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from geo.cli import cli
+
+    root = Path(__file__).resolve().parent.parent
+    res = CliRunner().invoke(cli, ["build", "--check", "--serial", "--layers", str(root / "layers"), "--out", str(root / "maps")])
+    assert res.exit_code == 0, res.output
