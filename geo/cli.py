@@ -246,7 +246,7 @@ def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], event
 
     ds = _load(layers_dir, events_files, events_format, skip_invalid, engine=engine)
     if as_json:
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer  # bytes; CliRunner gives it one too
         stream_check_json(ds, out)
         out.flush()
         return
