@@ -176,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['loop'] / r['ours']:.1f} | {r['crs'] / r['ours']:.1f} | {r['acc_near_m']:.1f} m | {r['acc_far_rel']:.1e} | "
               f"{r['rss_gb']:.2f} | {r['build']:.1f} | {r['rss_build']:.2f} | {r['html_mb']:.1f}{fmc_size} | "
               f"{r['render']:.0f}{fmc_time} | {r['popup']} |")
+    print("\nto_crs (UTM 42N) baseline, max error within 100 km of the line: "
+          + ", ".join(f"{r['n']:,} events {r['crs_near_m'] / 1000:.1f} km" for r in rows))
     print("\nchecks = side (prepared contains_xy) + nearest point + geodesic distance; baselines are distance only."
           "\n× loop, × to_crs: how many times faster than each baseline on the same points."
           "\nrender: navigation start to all sites drawn + 2 frames, offline.html (Leaflet inlined, no tiles), median of 3;"

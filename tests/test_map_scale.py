@@ -131,3 +131,22 @@ def test_serial_build_writes_what_is_committed():
     root = Path(__file__).resolve().parent.parent
     res = CliRunner().invoke(cli, ["build", "--check", "--serial", "--layers", str(root / "layers"), "--out", str(root / "maps")])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("available_gb, parallel", [(100.0, True), (1.0, False), (None, False)])
+def test_forked_writers_only_when_memory_allows(monkeypatch, tmp_path, available_gb, parallel):
+    """Forked writers roughly double the peak memory: a big build on a small machine stays serial."""
+    from types import SimpleNamespace
+
+    from geo import export
+
+    monkeypatch.setattr(export, "_meminfo_bytes", lambda field: None if available_gb is None else int(available_gb * 2**30))
+    monkeypatch.setattr(export, "_rss_bytes", lambda: 2 * 2**30)
+    monkeypatch.setattr(export, "can_fork", lambda: True)
+    seen = []
+    monkeypatch.setattr(export, "_run_jobs", lambda ds, out, par: seen.append(par))
+    big = SimpleNamespace(sites=range(export.PARALLEL_MIN_ROWS), claims=range(10))
+    export.write_all(big, tmp_path)
+    small = SimpleNamespace(sites=range(10), claims=range(10))
+    export.write_all(small, tmp_path)
+    assert seen == [parallel, False]
