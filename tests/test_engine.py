@@ -209,9 +209,8 @@ def test_check_command_gives_the_same_answers_with_the_dask_engine():
         assert abs(m["distance_km"] - d["distance_km"]) <= 0.1
 
 
-def test_build_with_the_dask_engine_writes_the_same_outputs(tmp_path):
+def test_build_with_the_dask_engine_writes_the_same_outputs(tmp_path, synthetic_events):
     """`geo build --engine dask` on layers + 600 ACLED events: the same sites, sides, flags and distances."""
-    import importlib.util
     import json
     from pathlib import Path
 
@@ -220,11 +219,7 @@ def test_build_with_the_dask_engine_writes_the_same_outputs(tmp_path):
     from geo.cli import cli
 
     root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("make_events", root / "bench" / "make_events.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    events = tmp_path / "acled.csv"
-    mod.make_events(600, seed=5).to_csv(events, index=False)
+    events = synthetic_events(600, seed=5)
     docs = {}
     for engine in ("memory", "dask"):
         out = tmp_path / engine

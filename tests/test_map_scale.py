@@ -97,8 +97,7 @@ def test_panel_lists_hand_made_sources_and_summarises_a_bulk_file():
     assert str(render.panel_sources(pd.concat([layer, bulk.head(5)], ignore_index=True))).count("<li>") == 6
 
 
-def test_a_map_of_many_events_stays_small_and_lists_no_source_per_event(tmp_path):
-    import importlib.util
+def test_a_map_of_many_events_stays_small_and_lists_no_source_per_event(tmp_path, synthetic_events):
     from pathlib import Path
 
     from click.testing import CliRunner
@@ -106,15 +105,11 @@ def test_a_map_of_many_events_stays_small_and_lists_no_source_per_event(tmp_path
     from geo.cli import cli
 
     root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("make_events", root / "bench" / "make_events.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    events = tmp_path / "acled.csv"
-    mod.make_events(5000, seed=2).to_csv(events, index=False)
+    events = synthetic_events(5000, seed=2)
     res = CliRunner().invoke(cli, ["build", "-q", "--layers", str(root / "layers"), "--out", str(tmp_path / "maps"), "--events", str(events)])
     assert res.exit_code == 0, res.output
     html = (tmp_path / "maps" / "offline.html").read_text()
-    assert "5,000 sources from acled.csv" in html
+    assert "5,000 sources from acled_5000_2.csv" in html
     assert 'type="application/octet-stream"' in html  # compact layers, data outside the script
     # Leaflet and the reference geometry are most of it; the 5,000 events about 150 bytes each at most.
     base = (root / "maps" / "offline.html").stat().st_size
