@@ -434,16 +434,20 @@ def stream_check_json(ds: Dataset, out: BinaryIO) -> None:
 # ---------------------------------------------------------------- CSV
 
 def _neutralise_column(s: pd.Series) -> pd.Series:
-    """:func:`neutralise_formula` on every cell of a column (only text cells can change)."""
+    """:func:`neutralise_formula` on every cell of a column (only text cells can change), and
+    carriage returns in a text as newlines: with ``\n`` line ends the csv writer does not quote
+    a bare ``\r``, and a reader would split the row there."""
     if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
         return s
     try:
         hit = s.str.startswith(FORMULA_START).to_numpy(dtype=object) == True  # noqa: E712 (None/NaN for non-text cells)
+        cr = s.str.contains("\r", regex=False).to_numpy(dtype=object) == True  # noqa: E712
     except AttributeError:  # no text at all
         return s
-    if not hit.any():
+    if not hit.any() and not cr.any():
         return s
     vals = s.to_numpy(dtype=object).copy()
+    vals[cr] = [v.replace("\r\n", "\n").replace("\r", "\n") for v in vals[cr]]
     vals[hit] = "'" + vals[hit]
     return pd.Series(vals, index=s.index, dtype=object)
 
@@ -471,11 +475,14 @@ def _write_csv_pandas(df: pd.DataFrame, path: Path) -> None:
 
 
 def _neutralised(texts: pa.Array) -> pa.Array:
-    """:func:`neutralise_formula` on a text array: an apostrophe before a formula-like text."""
+    """:func:`neutralise_formula` on a text array: an apostrophe before a formula-like text; then
+    carriage returns as newlines (as :func:`_neutralise_column`)."""
     hit = arrowtext.starts_with_any(texts, FORMULA_START)
-    if not pc.any(hit).as_py():
-        return texts
-    return pc.if_else(hit, pc.utf8_replace_slice(texts, 0, 0, "'"), texts)
+    if pc.any(hit).as_py():
+        texts = pc.if_else(hit, pc.utf8_replace_slice(texts, 0, 0, "'"), texts)
+    if pc.any(pc.match_substring(texts, "\r")).as_py():
+        texts = pc.replace_substring(pc.replace_substring(texts, "\r\n", "\n"), "\r", "\n")
+    return texts
 
 
 def _csv_column(col: arrowtext.Column) -> Callable[[int, int], pa.Array]:

@@ -217,3 +217,17 @@ def test_a_failed_parallel_writer_fails_the_build(events_ds, tmp_path, monkeypat
     monkeypatch.setattr(export, "write_gpkg", broken)
     with pytest.raises(OSError, match="disk full"):
         export.write_all(events_ds, tmp_path / "out", parallel=True)
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_carriage_returns_in_report_text_do_not_split_csv_rows(tmp_path, monkeypatch, arrow):
+    """A bare CR is not quoted by the csv writer with "\\n" line ends, and readers end the row there:
+    CR and CRLF inside a text are written as newlines (inside a quoted field)."""
+    frame = pd.DataFrame({"site_id": ["a", "b", "c"], "notes": ["line one\rline two", "x\r\ny", "=cmd\r"], "n": [1, 2, 3]})
+    if not arrow:
+        monkeypatch.setattr(export, "layer_columns", lambda frame: None)
+    path = tmp_path / "t.csv"
+    export.write_csv(frame, path)
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["site_id", "notes", "n"], ["a", "line one\nline two", "1"], ["b", "x\ny", "2"], ["c", "'=cmd\n", "3"]]
