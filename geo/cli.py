@@ -125,9 +125,10 @@ def _changed(new_dir: Path, out_dir: Path) -> list[str]:
 @click.option("--check", "check_only", is_flag=True, help="Build into a temporary directory and exit 1 listing outputs that would change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("--serial", is_flag=True,
-              help="Write the outputs one after another in this process. By default, from 50,000 sites and claims on, "
-                   "independent writers run in forked processes: faster, but they need more memory (about 9 GB in all "
-                   "at a million events, against 5 GB). The files are the same.")
+              help="Write the outputs one after another in this process. By default, from 50,000 sites and claims on and "
+                   "when 1.5 times the builder's memory is available, independent writers run in forked processes: "
+                   "faster, but they need more memory (about 9 GB in all at a million events, against 4.5 GB). "
+                   "The files are the same.")
 @events_options
 @ENGINE_OPT
 @handle_errors
