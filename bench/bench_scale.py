@@ -90,17 +90,6 @@ def event_file(n: int, where: Path) -> Path:
     return path
 
 
-def timed_command(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (GB) of a command; its stderr on failure."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT.parent)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024**2
-
-
 def fmc_page(csv_path: Path, layers_dir: Path, out: Path) -> None:
     """folium FastMarkerCluster over the same events with the same popup facts (bench_map's baseline)."""
     from bench_map import fast_marker_cluster_html, popup_texts
@@ -132,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         pw = sync_playwright().start()
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
     from bench_map import popup_opens, render_ms
+    from bench_pipeline import timed
 
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
@@ -141,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         st = json.loads(child.stdout.strip().splitlines()[-1])
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "maps"
-            t_build, rss_build = timed_command([GEO, "build", "-q", "--layers", str(args.layers), "--out", str(out), "--events", str(csv_path)])
+            t_build, rss_build = timed([GEO, "build", "-q", "--layers", str(args.layers), "--out", str(out), "--events", str(csv_path)],
+                                       subprocess.DEVNULL)
             page = out / "offline.html"
             html_mb = page.stat().st_size / 1e6
             r_ours = r_fmc = fmc_mb = float("nan")
