@@ -131,11 +131,14 @@ def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
 
 
 def border_table(ds: Dataset) -> gpd.GeoDataFrame:
-    """The border line with its name, source, measured length and tolerance."""
+    """One feature per reference line: border name, source, licence, scale, measured length, tolerance, used."""
+    lines = ds.reference.lines
     return gpd.GeoDataFrame({
-        "name": [ds.border["name"]], "countries": ["-".join(ds.border["countries"])], "source": [ds.border["source"]],
-        "length_km": [ds.border["length_km"]], "tolerance_km": [float(ds.border["tolerance_km"])],
-    }, geometry=[ds.reference.border], crs="EPSG:4326")
+        "name": ds.border["name"], "countries": "-".join(ds.border["countries"]), "source": lines["source"].to_numpy(object),
+        "licence": lines["licence"].to_numpy(object), "scale": lines["scale"].to_numpy(object),
+        "length_km": lines["length_km"].to_numpy(float), "tolerance_km": lines["tolerance_km"].to_numpy(float),
+        "used": lines["used"].to_numpy(bool),
+    }, geometry=lines.geometry.values, crs="EPSG:4326")
 
 
 @gc_paused()

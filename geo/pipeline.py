@@ -130,6 +130,7 @@ def border_summary(layers: Layers, ref: Reference) -> dict:
         "source": ref.source,
         "length_km": round(length, 1),
         "tolerance_km": layers.theatre.tolerance_km,
+        "references": [{k: v for k, v in row.items() if k != "geometry"} for row in ref.lines.to_dict("records")],
         "reported": reported,
         "reported_spread_km": round(max(kms) - min(kms), 1) if kms else None,
         "scale": {

