@@ -85,3 +85,8 @@ class OutOfDateError(GeoError):
     """``geo build --check`` found outputs that differ from a fresh build."""
 
     exit_code = 1
+
+    def __init__(self, message: str, changed: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        #: The outputs that differ, are missing or are extra (``"name (differs)"``, ...).
+        self.changed = list(changed)

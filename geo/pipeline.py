@@ -14,7 +14,7 @@ from pyproj import Transformer
 from geo import border as border_mod
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
-from geo.columns import file_names, gc_paused, iso_dates, rounded_list, sort_rows, texts
+from geo.columns import file_names, iso_dates, rounded_list, sort_rows, texts
 from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem
 from geo.events import EventTables, imported_rows, locate_events, merge_events
 from geo.gazetteer import build_gazetteer, read_geonames
@@ -150,7 +150,6 @@ def _round_or_none(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
 
-@gc_paused()
 def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None,
         engine: str = "memory") -> Dataset:
     """Locate, check and assemble everything for one layers directory.
@@ -182,7 +181,6 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     )
 
 
-@gc_paused()
 def site_records(ds: Dataset) -> list[dict]:
     """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``).
 
