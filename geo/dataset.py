@@ -140,6 +140,8 @@ class Dataset:
         from geo import export as writers
 
         path = Path(path)
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; give the file to write, e.g. {path / (layer + '.' + (fmt or 'geojson'))}")
         fmt = fmt or EXTENSION_FORMATS.get(path.suffix.lower())
         if fmt not in set(EXTENSION_FORMATS.values()):
             raise UsageError(f"{path}: unknown export format {path.suffix!r}: use .geojson, .gpkg, .csv or .parquet (or pass fmt)")
@@ -147,8 +149,6 @@ class Dataset:
             raise UsageError(f"unknown layer {layer!r}: one of {', '.join(writers.LAYER_NAMES)}")
         if fmt == "csv" and layer not in ("sites", "claims"):
             raise UsageError("CSV export holds the sites or claims layer")
-        if path.is_dir():
-            raise UsageError(f"{path}: is a directory; give the file to write, e.g. {path / (layer + '.' + fmt)}")
         refuse_inputs(path, self.checked.layers.root, [], directory=False)
         with writers.staging(path.parent) as tmp:
             target = tmp / path.name
