@@ -66,6 +66,8 @@ SUB_EVENT_CATEGORY = {
     "headquarters or base established": "deployment",
 }
 _EPOCH = dt.date(1970, 1, 1)
+#: The Unix timestamps of the first and last second a ``datetime.date`` can hold (years 1 and 9999).
+_FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799
 
 
 def _category(checks: RowChecks, df: pd.DataFrame) -> np.ndarray:
@@ -81,8 +83,10 @@ def _published(checks: RowChecks, df: pd.DataFrame, event_date: np.ndarray) -> n
     """The day of ACLED's ``timestamp`` (when the event was last updated), else the event's date."""
     text = cells(df, "timestamp")
     seconds, _, invalid = numbers(text)
+    with np.errstate(invalid="ignore"):
+        invalid |= (seconds < _FIRST_SECOND) | (seconds > _LAST_SECOND)
     checks.flag(invalid, "timestamp", "not a Unix timestamp", text)
-    day = np.floor(seconds / 86400.0)
+    day = np.floor(np.where(invalid, np.nan, seconds) / 86400.0)
     published = per_value(day, lambda d: None if d != d else _EPOCH + dt.timedelta(days=int(d)))
     return np.where(published == None, event_date, published)  # noqa: E711
 
