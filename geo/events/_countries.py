@@ -71,6 +71,7 @@ def country_tables() -> tuple[dict[int, str], dict[str, str]]:
 
 
 def _numeric_to_iso2(code: object) -> str | None:
+    """One numeric code ("586", "4.0") → alpha-2."""
     try:
         return country_tables()[0].get(int(float(code)))
     except (TypeError, ValueError, OverflowError):
@@ -78,6 +79,7 @@ def _numeric_to_iso2(code: object) -> str | None:
 
 
 def _name_to_iso2(name: object) -> str | None:
+    """One country name → alpha-2, tried without its "(old name)" part first."""
     if not isinstance(name, str):
         return None
     by_name = country_tables()[1]

@@ -44,6 +44,7 @@ def is_parquet(path: Path) -> bool:
 
 
 def _magic(path: Path) -> bytes:
+    """The file's first 8 bytes (none when it cannot be opened)."""
     try:
         with open(path, "rb") as fh:
             return fh.read(8)
@@ -61,6 +62,7 @@ def _is_gzip(path: Path) -> bool:
 
 
 def _gzip_error(path: Path, exc: Exception) -> LayerError:
+    """The error for a gzip file that does not decompress (truncated or corrupt)."""
     return LayerError(Problem(str(path), None, None, f"cannot decompress the gzip file ({exc}): check that it is complete"))
 
 
@@ -81,6 +83,8 @@ def read_header(path: Path) -> list[str]:
             first = fh.readline(1_000_000)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise _gzip_error(path, exc) from None
+    except OSError as exc:
+        raise LayerError(Problem(name, None, None, f"cannot read file: {exc.strerror or exc}")) from None
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise LayerError(Problem(name, 1, None, "UTF-16 text (byte-order mark at the start): save the file as UTF-8"))
     try:

@@ -33,6 +33,7 @@ class EventTables(NamedTuple):
 
 
 def _sites(cols: dict[str, np.ndarray], where: dict[str, np.ndarray], none: np.ndarray) -> pd.DataFrame:
+    """One site per event, with the radius of its precision."""
     return object_frame({
         "site_id": cols["site_id"], "name": cols["name"], "place": none, "reported_location": cols["reported_location"],
         "reported_country": cols["reported_country"], "reported_admin1": cols["reported_admin1"], "category": cols["category"],
@@ -44,6 +45,7 @@ def _sites(cols: dict[str, np.ndarray], where: dict[str, np.ndarray], none: np.n
 
 
 def _claims(cols: dict[str, np.ndarray], where: dict[str, np.ndarray], none: np.ndarray, claimant_id: str) -> pd.DataFrame:
+    """One ``killed`` claim per event, by the dataset."""
     n = len(none)
     fixed = lambda value: np.full(n, value, dtype=object)  # noqa: E731
     return object_frame({
@@ -55,6 +57,7 @@ def _claims(cols: dict[str, np.ndarray], where: dict[str, np.ndarray], none: np.
 
 
 def _sources(cols: dict[str, np.ndarray], where: dict[str, np.ndarray], none: np.ndarray) -> pd.DataFrame:
+    """One source per event: the dataset's source text."""
     return object_frame({
         "source_id": cols["source_id"], "outlet": cols["outlet"], "title": cols["title"], "published": cols["published"],
         "url": none, "seed": none, "notes": cols["source_notes"], **where,

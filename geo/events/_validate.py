@@ -114,6 +114,7 @@ _NOT_A_DATE = "not a date"  # a marker no parsed date equals
 
 
 def _date_or_marker(cell: object) -> dt.date | str | None:
+    """The cell's date, None when blank, :data:`_NOT_A_DATE` when it is not a date."""
     text = cell.strip() if isinstance(cell, str) else ""
     if not text:
         return None
