@@ -70,9 +70,10 @@ def _pydantic_problems(path: str, line: int, exc: ValidationError) -> list[Probl
     out = []
     for err in exc.errors():
         col = ".".join(str(x) for x in err["loc"]) or None
-        msg = err["msg"]
-        msg = msg.removeprefix("Value error, ")
+        msg = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
+        if value is None and err["type"] in ("string_type", "date_type", "float_type", "literal_error"):
+            msg = "is empty; a value is required"  # pydantic would say "Input should be a valid string"
         if col and isinstance(value, str):
             cut = value if len(value) <= 60 else value[:57] + "..."
             msg = f"{cut!r}: {msg}"
@@ -189,6 +190,8 @@ def _parse_rows(name: str, text: str, model: type[Row], *, id_column: str | None
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
+            if id_column in header and header.index(id_column) < len(cells):
+                table.ids.add(cells[header.index(id_column)].strip())  # so references to it are not "unknown" too
             problems.append(Problem(name, line, None, f"has {len(cells)} fields, header has {len(header)} (a comma inside an unquoted field?)"))
             continue
         data = dict(zip(header, cells))

@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 SAFE_SCHEMES = frozenset({"http", "https"})
 #: Longest URL accepted (characters); longer ones are not links people cite.
 MAX_URL_CHARS = 2048
-#: Characters that would end or break out of an HTML attribute, or that browsers drop from URLs
-#: (so ``java\tscript:`` would still run): refused anywhere in a URL.
-_FORBIDDEN = frozenset("\"'<>`\\ ")
+#: Characters not allowed unencoded in a URL (RFC 3986) that could end or confuse an HTML attribute,
+#: and the backslash, which browsers read as "/": refused anywhere. Whitespace and control
+#: characters are refused too (browsers drop some of them, so ``java\tscript:`` would still run).
+#: "'" is allowed: it is legal in URLs (Wikipedia titles) and escaped in every attribute we write.
+_FORBIDDEN = frozenset('"<>`\\')
 
 
 def url_problem(text: object) -> str | None:
@@ -45,7 +47,7 @@ def url_problem(text: object) -> str | None:
         return f"must be an http(s) URL of at most {MAX_URL_CHARS} characters (has {len(text)})"
     bad = next((c for c in text if c in _FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp")), None)
     if bad is not None:
-        return f"must be an http(s) URL without spaces, quotes, backslashes or control characters (has {bad!r})"
+        return f"must be an http(s) URL without spaces, control characters or any of \" < > ` \\ (has {bad!r})"
     try:
         parts = urlsplit(text)
     except ValueError as exc:  # e.g. an unbalanced "[" in the host
