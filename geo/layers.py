@@ -244,14 +244,18 @@ def _geometry_problems(path: Path, key: str, geometry: str) -> list[Problem]:
 
 def _check_refs(frame: pd.DataFrame, column: str, valid: set[str], what: str, *, multi: bool = False) -> list[Problem]:
     out = []
-    for _, row in frame.iterrows():
-        val = row[column]
+    known = sorted(k for k in valid if k)
+    for val, path, line in zip(frame[column], frame["source_file"], frame["source_line"]):
         if val is None or (isinstance(val, float) and pd.isna(val)):
             continue
-        keys = [k.strip() for k in str(val).split("|")] if multi else [val]
-        for key in keys:
-            if key not in valid:
-                out.append(Problem(row["source_file"], int(row["source_line"]), column, f"unknown {what} {key!r} (known: {', '.join(sorted(valid)) or 'none'})"))
+        for key in [k.strip() for k in str(val).split("|")] if multi else [val]:
+            if key in valid:
+                continue
+            if len(known) <= 12:
+                hint = f"known: {', '.join(known) or 'none'}"
+            else:  # a long list helps nobody: the closest ids instead
+                hint = f"closest: {', '.join(difflib.get_close_matches(key, known, n=3, cutoff=0.5)) or 'none'}; {len(known)} known"
+            out.append(Problem(path, int(line), column, f"unknown {what} {key!r} ({hint})"))
     return out
 
 

@@ -422,3 +422,15 @@ def test_reading_leaves_the_csv_field_limit_as_it_was(tmp_path):
     path.write_text(SITE_HEADER + "x1,X,,w,clash,2025-10-11,,,s\n")
     read_table(path, "sites")
     assert csv.field_size_limit() == before == 131072  # the csv module's default: nothing changed at import
+
+
+def test_an_unknown_reference_among_many_ids_names_the_closest(layers_copy):
+    ids = [f"site-{i:02d}" for i in range(29)] + ["kabul"]
+    rows = "".join(f"{i},S,,w,clash,2025-10-11,34.5,70.5,aj-2025-10-12\n" for i in ids)
+    (layers_copy / "sites.csv").write_text(SITE_HEADER + rows)
+    claims = (layers_copy / "claims.csv").read_text().splitlines()
+    (layers_copy / "claims.csv").write_text("\n".join([claims[0], re.sub(r"^c01,angoor-adda,", "c01,kabull,", claims[1])]) + "\n")
+    with pytest.raises(LayerError) as info:
+        read_layers(layers_copy)
+    [p] = info.value.problems
+    assert str(p).endswith("claims.csv:2: site_id: unknown site 'kabull' (closest: kabul; 30 known)")
