@@ -254,25 +254,22 @@ def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], event
     doc = check_report(ds)
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
-
-    # Text from layers goes in as Text: shown as it is, never read as rich markup ("[/]", "[link=...]").
 
     con = Console(soft_wrap=False, width=max(120, Console().width))
     b = doc["border"]
-    t = Table(title=Text(f"{b['name']} length ({b['source']})"))
+    t = Table(title=f"{b['name']} length ({b['source']})")
     for col in ("figure", "km", "difference", "source"):
         t.add_column(col)
     t.add_row("measured (geodesic, WGS84)", f"{b['length_km']:,.1f}", "", "this geometry")
     for r in b["reported"]:
-        t.add_row("reported", f"{r['km']:,.0f}", f"{r['diff_km']:+,.1f} km ({r['diff_pct']:+.1f}%)", Text(f"{r['source']}, {r['published']}"))
+        t.add_row("reported", f"{r['km']:,.0f}", f"{r['diff_km']:+,.1f} km ({r['diff_pct']:+.1f}%)", f"{r['source']}, {r['published']}")
     con.print(t)
     con.print(b["verdict"], markup=False, highlight=False)
     t = Table(title="Sites")
     for col in ("site", "country", "side", "km to line", "± km", "precision", "flags"):
         t.add_column(col)
     for s in doc["sites"]:
-        t.add_row(Text(s["name"]), s["country"] or "-", s["side"], f"{s['distance_km']:,.1f}", f"{s['uncertainty_km']:g}", s["precision"],
+        t.add_row(s["name"], s["country"] or "-", s["side"], f"{s['distance_km']:,.1f}", f"{s['uncertainty_km']:g}", s["precision"],
                   ", ".join(f["code"] for f in s["flags"]))
     con.print(t)
 
