@@ -43,7 +43,12 @@ class Theatre:
     bands_km
         Distances of the buffer bands drawn on each side.
     border_file, countries_file
-        Optional overrides of the packaged geometry, paths inside ``layers/``.
+        Optional overrides of the packaged geometry: resolved paths of files inside ``layers/``
+        (lines for the border, polygons for the countries; checked by :func:`read_theatre`).
+    border_source
+        Optional description of the border geometry's source, shown instead of the file name.
+
+    The fields are the keys of :data:`THEATRE_KEYS`, one for one.
     """
 
     name: str
@@ -227,9 +232,11 @@ def _geometry_problems(path: Path, key: str, geometry: str) -> list[Problem]:
         if VECTOR_FORMATS[path.suffix.lower()] == "GeoJSON":
             json.loads(path.read_bytes())  # GDAL reads some broken JSON as empty: leave it to load_reference
         frame = pyogrio.read_dataframe(path, columns=[])
-        geoms = frame.geometry.values
     except Exception:  # noqa: BLE001 - any reading error is reported by load_reference
         return []
+    if "geometry" not in frame.columns:
+        return [Problem(str(path), None, "geometry", f"no geometry column (a table without geometry?): {key} must hold a vector layer")]
+    geoms = frame.geometry.values
     want = _GEOMETRY_DIMENSION[geometry]
     kinds = "LineString or MultiLineString" if want == 1 else "Polygon or MultiPolygon"
     present = ~shapely.is_missing(geoms)

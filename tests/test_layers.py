@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import geo.urls
@@ -434,3 +435,14 @@ def test_an_unknown_reference_among_many_ids_names_the_closest(layers_copy):
         read_layers(layers_copy)
     [p] = info.value.problems
     assert str(p).endswith("claims.csv:2: site_id: unknown site 'kabull' (closest: kabul; 30 known)")
+
+
+def test_a_geopackage_table_without_geometry_is_a_clear_error(tmp_path):
+    # Read as a plain table, it used to end in "'DataFrame' object has no attribute 'crs'".
+    import pyogrio
+
+    pyogrio.write_dataframe(pd.DataFrame({"lon": [69.0, 70.0], "lat": [31.0, 33.0]}), tmp_path / "t.gpkg", driver="GPKG")
+    path = tmp_path / "theatre.toml"
+    path.write_text(THEATRE + 'border_file = "t.gpkg"\n', encoding="utf-8")
+    with pytest.raises(LayerError, match=r"t\.gpkg: geometry: no geometry column \(a table without geometry\?\)"):
+        read_theatre(path)
