@@ -45,6 +45,11 @@ def make_geocoder(layers: Layers) -> Geocoder:
     return Geocoder(places, fallback=lambda: read_geonames(countries))
 
 
+#: Columns :func:`locate_sites` adds to the site rows.
+LOCATED_COLUMNS = ["precision", "radius_km", "place_id", "admin1", "admin2", "country_geocoded", "geocode_source", "geocode_ref",
+                   "geocode_score", "geocode_note", "alternatives", "where_prec", "geo_precision"]
+
+
 def locate_sites(sites: pd.DataFrame, geocoder: Geocoder) -> pd.DataFrame:
     """Coordinates, precision and uncertainty radius for every site row.
 
@@ -87,7 +92,9 @@ def locate_sites(sites: pd.DataFrame, geocoder: Geocoder) -> pd.DataFrame:
         out.append(rec)
     if problems:
         raise LayerError(problems)
-    return pd.DataFrame(out, dtype=object)
+    # Named columns even with no rows: a header-only sites.csv (a new theatre) is a valid, empty map.
+    columns = list(sites.columns) + [c for c in LOCATED_COLUMNS if c not in sites.columns]
+    return pd.DataFrame(out, columns=columns, dtype=object)
 
 
 def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km: tuple[float, ...]) -> gpd.GeoDataFrame:

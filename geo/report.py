@@ -35,6 +35,11 @@ def _md(text) -> str:
     return s
 
 
+def _no_math(text: str) -> str:
+    """Text from layers as matplotlib shows it literally: "$...$" would be parsed as math (and can raise)."""
+    return str(text).replace("$", r"\$")
+
+
 def length_chart(ds: Dataset) -> bytes:
     """PNG: length measured against divider step (log-log), the fitted law and the reported lengths."""
     sc = ds.border["scale"]
@@ -47,7 +52,7 @@ def length_chart(ds: Dataset) -> bytes:
     ax.loglog(xs, [math.exp(la) * x ** (1 - d) for x in xs], "--", color="#888888", label=f"Richardson fit, D = {d:.3f}")
     colors = ["#d7301f", "#2c7fb8", "#41ab5d", "#7a0177"]
     for i, r in enumerate(ds.border["reported"]):
-        ax.axhline(r["km"], color=colors[i % len(colors)], lw=1, label=f"{r['source']}: {r['km']:,.0f} km")
+        ax.axhline(r["km"], color=colors[i % len(colors)], lw=1, label=f"{_no_math(r['source'])}: {r['km']:,.0f} km")
     ax.axvline(sc["vertex_spacing_km"], color="#bbbbbb", lw=1, ls=":", label=f"mean vertex spacing {sc['vertex_spacing_km']:.1f} km")
     from matplotlib.ticker import FuncFormatter
 
@@ -57,7 +62,7 @@ def length_chart(ds: Dataset) -> bytes:
     ax.xaxis.set_major_formatter(km_fmt)
     ax.set_xlabel("divider step (km)")
     ax.set_ylabel("measured length (km)")
-    ax.set_title(f"{ds.border['name']}: length depends on the measuring step")
+    ax.set_title(f"{_no_math(ds.border['name'])}: length depends on the measuring step")
     ax.legend(fontsize=8, loc="lower left")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
