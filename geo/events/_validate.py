@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import typing
 from collections.abc import Callable
 
 import numpy as np
@@ -17,10 +16,7 @@ import pandas as pd
 from geo.columns import per_value
 from geo.errors import Problem
 from geo.events._cells import cells
-from geo.schema import Text
-
-#: Longest text a cell may hold: the cap of the layer files' text fields (``geo.schema.Text``).
-MAX_TEXT_CHARS: int = typing.get_args(Text)[1].max_length
+from geo.schema import MAX_TEXT_CHARS
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,40}$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][0-9:.]*)?$")
 
