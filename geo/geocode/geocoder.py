@@ -12,12 +12,12 @@ import pandas as pd
 
 from geo.errors import AmbiguousError, NotFoundError
 from geo.gazetteer import name_table, name_variants, normalise
-from geo.geocode.index import Hit, NameIndex
+from geo.geocode.index import DiskIndex, Hit, NameIndex, Search
 from geo.geocode.match import (
     AREA_RADIUS_KM, FEATURE_PRECISION, NEAR_RADIUS_KM, PRECISION_CODES, Match, OutOfScopeError, in_area, same_place,
 )
 from geo.geocode.query import Query, admin1_of, parse_query
-from geo.geocode.world import world_tables
+from geo.geocode.world import scope_tables, world_folder
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,6 @@ _CONTEXT_RE = re.compile(r"^(.+?)\s*(?:,|\bin\b|\()\s*(.+?)\)?$", re.I)
 
 def _text(v) -> str | None:
     return v if isinstance(v, str) and v else None
-
-
-def _subset(places: pd.DataFrame, names: pd.DataFrame, keep: np.ndarray) -> NameIndex:
-    """Index of the rows of ``places`` where ``keep`` is true (names renumbered, order kept)."""
-    new_pos = np.cumsum(keep) - 1
-    sub = names[keep[names["row"].to_numpy()]]
-    sub = sub.assign(row=new_pos[sub["row"].to_numpy()].astype(np.int32))
-    return NameIndex(places[keep].reset_index(drop=True), sub)
 
 
 class Geocoder:
@@ -62,29 +54,26 @@ class Geocoder:
         inside = places["country"].isin(self.scope).to_numpy() if self.scope else np.ones(len(places), bool)
         self.curated = NameIndex(places[inside], name_table(places[inside]))
         self._curated_out = NameIndex(places[~inside], name_table(places[~inside]))
-        self._reference: NameIndex | None = None
-        self._world: NameIndex | None = None
+        self._reference: Search | None = None
+        self._world: DiskIndex | None = None
         self._cache: dict[tuple, tuple[Query, list[Match]]] = {}
 
-    def reference(self) -> NameIndex:
-        """GeoNames towns, provinces and countries of the scope (loaded on first use)."""
+    def reference(self) -> Search:
+        """GeoNames towns, provinces and countries of the scope: in memory, or the world's on disk."""
         if self._reference is None:
-            places, names = world_tables()
-            if self.scope is None:
-                self._reference = NameIndex(places, names)
-            else:
-                self._reference = _subset(places, names, places["country"].isin(self.scope).to_numpy())
+            self._reference = DiskIndex(world_folder()) if self.scope is None else NameIndex(*scope_tables(self.scope))
         return self._reference
 
-    def _outside(self) -> NameIndex:
+    def _outside(self) -> DiskIndex:
         if self._world is None:
-            self._world = NameIndex(*world_tables())
+            self._world = DiskIndex(world_folder())
         return self._world
 
-    def _matches(self, index: NameIndex, hits: list[Hit], q: Query) -> list[Match]:
+    def _matches(self, index: Search, hits: list[Hit], q: Query) -> list[Match]:
         out = []
+        rows = index.rows([h.row for h in hits])
         for h in hits:
-            row = index.row(h.row)
+            row = rows[h.row]
             feature = row["feature"]
             precision = "near" if q.near else FEATURE_PRECISION.get(feature, "point" if row["kind"] == "point" else "district")
             radius = round(float(row["radius_km"]), 1)

@@ -1,4 +1,4 @@
-"""Name index of one gazetteer: exact, alias, word-order, skeleton and fuzzy look-ups, each a sorted-list search."""
+"""Name indexes: exact, alias, word-order, skeleton and fuzzy look-ups, in memory or on disk, never a full scan."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import bisect
 import itertools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from rapidfuzz import fuzz, process
 
 from geo.gazetteer import skeleton
@@ -46,46 +48,47 @@ def distinct_letters(key: str) -> int:
     return sum(len(w) for w in key.split() if w not in COMMON_WORDS)
 
 
-def _span(sorted_list: list[str], key: str) -> range:
-    lo = bisect.bisect_left(sorted_list, key)
-    return range(lo, bisect.bisect_right(sorted_list, key, lo))
+def bucket_codes(key: str) -> tuple[int, int]:
+    """The two fuzzy buckets of an ASCII name: first letter, and last two letters (each without length)."""
+    last = ord(key[-2]) * 128 + ord(key[-1]) if len(key) > 1 else ord(key[-1])
+    return ord(key[0]), last
 
 
-class NameIndex:
-    """Names of one gazetteer frame (see :func:`geo.gazetteer.name_table`), searchable without a scan.
+def length_window(key: str, cutoff: float, *, window: bool) -> tuple[int, int]:
+    """Name lengths that can reach ``cutoff`` with rapidfuzz ratio (2*LCS/(n+m)); half to double without ``window``."""
+    if not window:
+        return len(key) // 2, 2 * len(key)
+    r = cutoff / 100.0
+    return math.floor(len(key) * r / (2 - r)), math.ceil(len(key) * (2 - r) / r)
 
-    Parameters
-    ----------
-    places
-        Gazetteer rows; ``Hit.row`` is a position in it.
-    names
-        Its name table: ``key``, ``skel``, ``row``, ``primary``, ``skel_rank``, sorted by ``key``.
-    """
 
-    def __init__(self, places: pd.DataFrame, names: pd.DataFrame):
-        self.places = places.reset_index(drop=True)
-        self.columns = {c: self.places[c].to_numpy(dtype=object) for c in self.places.columns}
-        self._keys: list[str] = names["key"].tolist()
-        self._rows = names["row"].to_numpy(np.int64)
-        self._primary = names["primary"].to_numpy(bool)
-        by_skel = np.argsort(names["skel_rank"].to_numpy(), kind="stable")
-        skels = names["skel"].to_numpy(dtype=object)[by_skel]
-        keep = np.fromiter((len(s) >= 3 for s in skels), bool, len(skels))
-        self._skels: list[str] = skels[keep].tolist()
-        self._skel_pos = by_skel[keep]
-        self._fuzzy: tuple | None = None
+class Search:
+    """Matching rules over four look-ups a storage provides (:class:`NameIndex`, :class:`DiskIndex`)."""
 
-    def __len__(self) -> int:
-        return len(self.places)
+    def rows(self, ids: list[int]) -> dict[int, dict]:
+        raise NotImplementedError
+
+    def _exact_many(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
+        """(row, primary) of every indexed name equal to each of ``keys`` (one look-up for all)."""
+        raise NotImplementedError
+
+    def _exact_rows(self, key: str) -> list[tuple[int, bool]]:
+        return self._exact_many([key]).get(key, [])
+
+    def _skeleton_rows(self, skel: str) -> list[tuple[str, int]]:
+        raise NotImplementedError
+
+    def _pool(self, key: str, lo: int, hi: int) -> list[str]:
+        """Distinct ASCII names that may score against ``key`` (length in [lo, hi])."""
+        raise NotImplementedError
 
     def row(self, i: int) -> dict:
         """Gazetteer row ``i`` as a dict."""
-        return {c: v[i] for c, v in self.columns.items()}
+        return self.rows([i])[i]
 
     def exact(self, key: str) -> list[Hit]:
         """Rows whose own name (exact) or an alternate (alias) normalises to ``key``."""
-        return [Hit(int(self._rows[p]), KIND_SCORES["exact" if self._primary[p] else "alias"], "exact" if self._primary[p] else "alias", key)
-                for p in _span(self._keys, key)]
+        return [Hit(r, KIND_SCORES["exact" if p else "alias"], "exact" if p else "alias", key) for r, p in self._exact_rows(key)]
 
     def lookup(self, key: str) -> list[Hit]:
         """Best hit per row for the normalised ``key``: exact or alias, else word order, else skeleton, else fuzzy.
@@ -98,67 +101,169 @@ class NameIndex:
             return _best_per_row(hits)
         sk = skeleton(key)
         if len(sk) >= 3:
-            for p in _span(self._skels, sk):
-                pos = int(self._skel_pos[p])
-                other = self._keys[pos]
-                if fuzz.ratio(key, other) >= SKELETON_MIN_RATIO:
-                    hits.append(Hit(int(self._rows[pos]), KIND_SCORES["skeleton"], "skeleton", other))
+            hits = [Hit(r, KIND_SCORES["skeleton"], "skeleton", other) for other, r in self._skeleton_rows(sk)
+                    if fuzz.ratio(key, other) >= SKELETON_MIN_RATIO]
         if not hits:
             cutoff = FUZZY_CUTOFF[len(key.replace(" ", "")) >= 8]
-            for other, sc in self._fuzzy_search(key, cutoff, fuzz.ratio, window=True):
-                hits += [Hit(int(self._rows[p]), round(sc * 0.95, 1), "fuzzy", other) for p in _span(self._keys, other)]
+            found = self._fuzzy(key, cutoff, fuzz.ratio, window=True)
+            rows = self._exact_many([k for k, _ in found])
+            for other, sc in found:
+                hits += [Hit(r, round(sc * 0.95, 1), "fuzzy", other) for r, _p in rows.get(other, [])]
         return _best_per_row(hits)
 
     def _word_order(self, key: str) -> list[Hit]:
         words = key.split()
         if not 1 < len(words) <= 4:
             return []
-        hits = []
-        for perm in itertools.permutations(words):
-            other = " ".join(perm)
-            if other != key:
-                hits += [Hit(h.row, KIND_SCORES["word order"], "word order", other) for h in self.exact(other)]
-        return hits
+        others = [o for o in dict.fromkeys(" ".join(p) for p in itertools.permutations(words)) if o != key]
+        rows = self._exact_many(others)
+        return [Hit(r, KIND_SCORES["word order"], "word order", o) for o in others for r, _p in rows.get(o, [])]
 
     def suggest(self, key: str, limit: int = 5) -> list[tuple[int, float]]:
         """Closest rows to ``key`` by rapidfuzz WRatio, best first (for "did you mean")."""
         seen: dict[int, float] = {}
-        for other, sc in self._fuzzy_search(key, SUGGEST_MIN, fuzz.WRatio, window=False, limit=limit * 4):
-            for p in _span(self._keys, other):
-                i = int(self._rows[p])
-                seen[i] = max(seen.get(i, 0.0), sc)
+        found = self._fuzzy(key, SUGGEST_MIN, fuzz.WRatio, window=False, limit=limit * 4)
+        rows = self._exact_many([k for k, _ in found])
+        for other, sc in found:
+            for r, _p in rows.get(other, []):
+                seen[r] = max(seen.get(r, 0.0), sc)
         return sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
-    def _fuzzy_tables(self) -> tuple:
-        if self._fuzzy is None:
-            uniq = list(dict.fromkeys(k for k in self._keys if k.isascii()))
-            n = np.fromiter(map(len, uniq), np.int64, len(uniq))
-            first = np.fromiter((ord(k[0]) for k in uniq), np.int64, len(uniq))
-            last = np.fromiter((ord(k[-2]) * 128 + ord(k[-1]) if len(k) > 1 else ord(k[-1]) for k in uniq), np.int64, len(uniq))
-            code_a, code_b = first * 1024 + n, last * 1024 + n
-            oa, ob = np.argsort(code_a, kind="stable"), np.argsort(code_b, kind="stable")
-            self._fuzzy = (uniq, code_a[oa], oa, code_b[ob], ob)
-        return self._fuzzy
-
-    def _fuzzy_search(self, key: str, cutoff: float, scorer, *, window: bool, limit: int | None = None) -> list[tuple[str, float]]:
+    def _fuzzy(self, key: str, cutoff: float, scorer, *, window: bool, limit: int | None = None) -> list[tuple[str, float]]:
         """Indexed names scoring at least ``cutoff`` against ``key``, best first, ties by name."""
         if not key or not key.isascii():
             return []
-        uniq, code_a, oa, code_b, ob = self._fuzzy_tables()
-        if len(uniq) < SCAN_ALL_BELOW:
-            pool = uniq
-        else:
-            r = cutoff / 100.0
-            lo, hi = (math.floor(len(key) * r / (2 - r)), math.ceil(len(key) * (2 - r) / r)) if window else (len(key) // 2, 2 * len(key))
-            last = ord(key[-2]) * 128 + ord(key[-1]) if len(key) > 1 else ord(key[-1])
-            sel = set()
-            for codes, order, base in ((code_a, oa, ord(key[0])), (code_b, ob, last)):
-                a, b = np.searchsorted(codes, [base * 1024 + lo, base * 1024 + hi + 1])
-                sel.update(order[a:b].tolist())
-            pool = [uniq[i] for i in sorted(sel)]
+        pool = self._pool(key, *length_window(key, cutoff, window=window))
         found = process.extract(key, pool, scorer=scorer, limit=None, score_cutoff=cutoff)
         out = sorted(((c, float(sc)) for c, sc, _ in found), key=lambda t: (-t[1], t[0]))
         return out[:limit] if limit else out
+
+
+def _span(sorted_list: list[str], key: str) -> range:
+    lo = bisect.bisect_left(sorted_list, key)
+    return range(lo, bisect.bisect_right(sorted_list, key, lo))
+
+
+class NameIndex(Search):
+    """Names of one gazetteer frame in memory (see :func:`geo.gazetteer.name_table`).
+
+    Parameters
+    ----------
+    places
+        Gazetteer rows; ``Hit.row`` is a position in it.
+    names
+        Its name table: ``key``, ``skel``, ``row``, ``primary``, ``skel_rank``, sorted by ``key``.
+    """
+
+    def __init__(self, places: pd.DataFrame, names: pd.DataFrame):
+        self.places = places.reset_index(drop=True)
+        self.columns = {c: self.places[c].to_numpy(dtype=object) for c in self.places.columns}
+        self._names = names
+        self._keys: list[str] = names["key"].tolist()
+        self._rows = names["row"].to_numpy(np.int64)
+        self._primary = names["primary"].to_numpy(bool)
+        self._skel: tuple | None = None
+        self._buckets: tuple | None = None
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def rows(self, ids: list[int]) -> dict[int, dict]:
+        return {i: {c: v[i] for c, v in self.columns.items()} for i in ids}
+
+    def _exact_many(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
+        return {k: [(int(self._rows[p]), bool(self._primary[p])) for p in _span(self._keys, k)] for k in keys}
+
+    def _skeleton_rows(self, skel: str) -> list[tuple[str, int]]:
+        if self._skel is None:
+            order = np.argsort(self._names["skel_rank"].to_numpy(), kind="stable")
+            self._skel = (self._names["skel"].to_numpy(dtype=object)[order].tolist(), order)
+        skels, order = self._skel
+        return [(self._keys[int(order[p])], int(self._rows[order[p]])) for p in _span(skels, skel)]
+
+    def _pool(self, key: str, lo: int, hi: int) -> list[str]:
+        if self._buckets is None:
+            uniq = list(dict.fromkeys(k for k in self._keys if k.isascii() and k))
+            n = np.fromiter(map(len, uniq), np.int64, len(uniq))
+            codes = np.array([bucket_codes(k) for k in uniq], dtype=np.int64).reshape(-1, 2)
+            code_a, code_b = codes[:, 0] * 1024 + n, codes[:, 1] * 1024 + n
+            oa, ob = np.argsort(code_a, kind="stable"), np.argsort(code_b, kind="stable")
+            self._buckets = (uniq, code_a[oa], oa, code_b[ob], ob)
+        uniq, code_a, oa, code_b, ob = self._buckets
+        if len(uniq) < SCAN_ALL_BELOW:
+            return uniq
+        sel: set[int] = set()
+        for codes, order, base in zip((code_a, code_b), (oa, ob), bucket_codes(key)):
+            a, b = np.searchsorted(codes, [base * 1024 + lo, base * 1024 + hi + 1])
+            sel.update(order[a:b].tolist())
+        return [uniq[i] for i in sorted(sel)]
+
+
+class DiskIndex(Search):
+    """The same look-ups over Parquet files sorted by the looked-up column (see :mod:`geo.geocode.world`).
+
+    Each file's row-group statistics (min and max of its sort column) say which groups can hold a
+    value; only those are read, and kept for later look-ups: the world's GeoNames names answer in
+    milliseconds without being loaded.
+    """
+
+    SORTED_BY = {"places.parquet": "row", "names.parquet": "key", "skels.parquet": "skel",
+                 "bucket_a.parquet": "code", "bucket_b.parquet": "code"}
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._files: dict[str, tuple] = {}
+        self._groups: dict[tuple[str, int], pd.DataFrame] = {}
+
+    def _file(self, name: str) -> tuple:
+        if name not in self._files:
+            pf = pq.ParquetFile(self.folder / name)
+            col = pf.schema_arrow.get_field_index(self.SORTED_BY[name])
+            stats = [pf.metadata.row_group(i).column(col).statistics for i in range(pf.num_row_groups)]
+            self._files[name] = (pf, [st.min for st in stats], [st.max for st in stats])
+        return self._files[name]
+
+    def _between(self, name: str, lo, hi) -> pd.DataFrame:
+        """Rows of file ``name`` whose sort column lies in [lo, hi]."""
+        pf, mins, maxs = self._file(name)
+        first = max(0, bisect.bisect_left(maxs, lo))
+        frames = []
+        for g in range(first, len(mins)):
+            if mins[g] > hi:
+                break
+            if (name, g) not in self._groups:
+                self._groups[name, g] = pf.read_row_group(g).to_pandas()
+            frames.append(self._groups[name, g])
+        if not frames:
+            return pd.DataFrame(columns=pf.schema_arrow.names)
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        col = df[self.SORTED_BY[name]]
+        return df[(col >= lo) & (col <= hi)]
+
+    def rows(self, ids: list[int]) -> dict[int, dict]:
+        out = {}
+        for i in sorted(set(ids)):
+            df = self._between("places.parquet", i, i)
+            rec = df.iloc[0].to_dict()
+            out[i] = {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in rec.items()}
+        return out
+
+    def _exact_many(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
+        out: dict[str, list[tuple[int, bool]]] = {}
+        for k in sorted(set(keys)):
+            df = self._between("names.parquet", k, k)
+            out[k] = sorted((int(r), bool(p)) for r, p in zip(df["row"], df["primary"]))
+        return out
+
+    def _skeleton_rows(self, skel: str) -> list[tuple[str, int]]:
+        df = self._between("skels.parquet", skel, skel)
+        return sorted((k, int(r)) for k, r in zip(df["key"], df["row"]))
+
+    def _pool(self, key: str, lo: int, hi: int) -> list[str]:
+        sel: set[str] = set()
+        for name, base in zip(("bucket_a.parquet", "bucket_b.parquet"), bucket_codes(key)):
+            sel.update(self._between(name, base * 1024 + lo, base * 1024 + hi)["key"].tolist())
+        return sorted(sel)
 
 
 def _best_per_row(hits: list[Hit]) -> list[Hit]:
