@@ -3,10 +3,10 @@
 from geo.geocode.api import geocode_names, locate_sites, make_geocoder
 from geo.geocode.geocoder import OUTSIDE, Geocoder
 from geo.geocode.index import NameIndex
-from geo.geocode.match import PRECISION_CODES, Match, OutOfScopeError
+from geo.geocode.match import PRECISION_CODES, HintError, Match, OutOfScopeError
 from geo.geocode.query import Query, parse_query
 
 __all__ = [
-    "OUTSIDE", "PRECISION_CODES", "Geocoder", "Match", "NameIndex", "OutOfScopeError", "Query",
+    "OUTSIDE", "PRECISION_CODES", "Geocoder", "HintError", "Match", "NameIndex", "OutOfScopeError", "Query",
     "geocode_names", "locate_sites", "make_geocoder", "parse_query",
 ]

@@ -10,7 +10,7 @@ import pandas as pd
 from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem, UsageError
 from geo.gazetteer import build_gazetteer
 from geo.geocode.geocoder import Geocoder
-from geo.geocode.match import PRECISION_CODES
+from geo.geocode.match import PRECISION_CODES, HintError, OutOfScopeError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def geocode_names(names: list[str] | tuple[str, ...], *, layers_dir: Path | None
         try:
             out.append(geocoder.resolve(name, country=country).as_dict())
         except (NotFoundError, AmbiguousError) as exc:
-            kind = "ambiguous" if isinstance(exc, AmbiguousError) else ("out_of_scope" if hasattr(exc, "scope") else "not_found")
+            kind = ("ambiguous" if isinstance(exc, AmbiguousError) else "out_of_scope" if isinstance(exc, OutOfScopeError)
+                    else "hint_mismatch" if isinstance(exc, HintError) else "not_found")
             out.append({"query": name, "error": kind, "message": str(exc),
                         "candidates": list(getattr(exc, "candidates", None) or getattr(exc, "suggestions", []))})
     return out

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import AmbiguousError, NotFoundError
-from geo.gazetteer import name_table, name_variants, normalise
+from geo.gazetteer import admin1_table, countries_table, name_table, name_variants, normalise
 from geo.geocode.index import DiskIndex, Hit, NameIndex, Search
 from geo.geocode.match import (
-    AREA_RADIUS_KM, FEATURE_PRECISION, NEAR_RADIUS_KM, PRECISION_CODES, Match, OutOfScopeError, in_area, same_place,
+    AREA_RADIUS_KM, FEATURE_PRECISION, NEAR_RADIUS_KM, PRECISION_CODES, HintError, Match, OutOfScopeError, in_area, km,
+    same_place,
 )
 from geo.geocode.query import Query, admin1_of, parse_query
 from geo.geocode.world import scope_tables, world_folder
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 HINT_MAX_GAP = 8.0
 #: Candidates within this many points of a skeleton or fuzzy best match make the answer ambiguous.
 WEAK_TIE = 4.0
+#: An exact name (100) and an alias (98) are equal evidence: places far apart that match either way tie.
+NAME_TIE = 2.5
 #: ``note`` of the candidates :meth:`Geocoder.candidates` returns when the name is known only outside the scope.
 OUTSIDE = "outside the scope"
 _CONTEXT_RE = re.compile(r"^(.+?)\s*(?:,|\bin\b|\()\s*(.+?)\)?$", re.I)
@@ -127,8 +130,7 @@ class Geocoder:
         if hinted and hinted[0].score > (result[0].score - HINT_MAX_GAP):
             result = hinted
         elif result and (q.country or q.admin1):
-            want = ", ".join(x for x in (q.admin1, q.country) if x)
-            result = [replace(m, note=f"no {q.name!r} in {want}; this one is in {m.admin1 or '?'}, {m.country}") for m in result]
+            result = self._near_hint(result, q)
         result.sort(key=_rank)
         if self.scope is not None and (not result or result[0].match in ("skeleton", "fuzzy")):
             outside = self._outside_matches(key, q)
@@ -138,6 +140,20 @@ class Geocoder:
             elif outside:
                 return [replace(m, note=OUTSIDE) for m in outside]
         return result
+
+    def _near_hint(self, result: list[Match], q: Query) -> list[Match]:
+        """Candidates outside the hinted area but within twice its radius, each with a note saying so.
+
+        A report may put a place just across a line (Bahram Chah "in Balochistan", a disputed temple
+        "in Surin"): kept, and the checks flag the disagreement. A place of that name hundreds of km
+        away is not what the report meant: :class:`HintError`.
+        """
+        want = ", ".join(x for x in (q.admin1, q.country) if x)
+        area = _hint_area(q)
+        near = [m for m in result if area is None or km(area[0], area[1], m.lat, m.lon) <= 2 * area[2]]
+        if not near:
+            raise HintError(q.text, want, [f"{m.label()}, {km(area[0], area[1], m.lat, m.lon):,.0f} km away" for m in result[:5]])
+        return [replace(m, note=f"no {q.name!r} in {want}; this one is in {m.admin1 or '?'}, {m.country}") for m in near]
 
     def _outside_matches(self, key: str, q: Query) -> list[Match]:
         """Exact or alias matches of ``key`` outside the scope (curated rows first, then GeoNames)."""
@@ -196,7 +212,7 @@ class Geocoder:
         if not cands:
             raise _NotFound(text, lambda: self.suggest(text), where=where)
         top = cands[0].score
-        tier = [m for m in cands if m.score >= top - (WEAK_TIE if cands[0].match in ("skeleton", "fuzzy") else 0.5)]
+        tier = [m for m in cands if m.score >= top - (WEAK_TIE if cands[0].match in ("skeleton", "fuzzy") else NAME_TIE)]
         if any(m.origin != "geonames" for m in tier):
             tier = [m for m in tier if m.origin != "geonames"]
         groups: list[list[Match]] = []
@@ -232,6 +248,22 @@ class Geocoder:
 
 def _rank(m: Match) -> tuple:
     return (-m.score, m.origin == "geonames", -(m.kind == "point"), m.radius_km, m.place_id)
+
+
+def _hint_area(q: Query) -> tuple[float, float, float] | None:
+    """Centre and radius (km) of the province or country a query's hints name, if known."""
+    if q.admin1:
+        found = admin1_of(q.admin1, q.country)
+        if found:
+            t = admin1_table()
+            r = t[(t["country"] == found[0]) & (t["name"] == found[1])].iloc[0]
+            return float(r["lat"]), float(r["lon"]), float(r["radius_km"])
+    if q.country:
+        t = countries_table()
+        rows = t[t["country"] == q.country]
+        if len(rows):
+            return float(rows.iloc[0]["lat"]), float(rows.iloc[0]["lon"]), float(rows.iloc[0]["radius_km"])
+    return None
 
 
 def _apply_hints(matches: list[Match], q: Query) -> list[Match]:

@@ -85,6 +85,16 @@ class OutOfScopeError(NotFoundError):
         Exception.__init__(self, f"{where}: {msg}" if where else msg)
 
 
+class HintError(NotFoundError):
+    """Places of that name exist, but none in or near the country or province the report gives (exit code 1)."""
+
+    def __init__(self, query: str, want: str, candidates: list[str], *, where: str | None = None):
+        self.query, self.candidates, self.suggestions = query, list(candidates), list(candidates)
+        msg = (f"no {query!r} in or near {want}; places of that name lie far from it: " + "; ".join(self.candidates)
+               + " (check the report's country and province, add the place to layers/gazetteer.csv, or give lat/lon)")
+        Exception.__init__(self, f"{where}: {msg}" if where else msg)
+
+
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle km, only to tell "the same place" from "another place with the same name"."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
