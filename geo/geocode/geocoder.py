@@ -88,7 +88,7 @@ class Geocoder:
                 country=row["country"], admin1=_text(row["admin1"]), admin2=_text(row["admin2"]), kind=row["kind"],
                 feature=feature, precision=precision, where_prec=wp, geo_precision=gp, radius_km=radius, score=h.score,
                 source=row["source"], source_ref=_text(row["source_ref"]), origin=row["origin"], match=h.kind,
-                matched_name=h.name, claimed_by=_text(row.get("claimed_by")),
+                matched_name=h.name, claimed_by=_text(row.get("claimed_by")), population=_population(row.get("population")),
             ))
         return out
 
@@ -223,6 +223,7 @@ class Geocoder:
                     break
             else:
                 groups.append([m])
+        groups = _dominant(groups)
         best = _pick(groups[0], q.precision)
         if len(groups) > 1:
             raise AmbiguousError(text, [m.label() for m in [best, *(g[0] for g in groups[1:])]], where=where)
@@ -275,6 +276,30 @@ def _apply_hints(matches: list[Match], q: Query) -> list[Match]:
         want = admin1_of(q.admin1, q.country) or (None, q.admin1)
         out = [m for m in out if m.admin1 and normalise(m.admin1) == normalise(want[1])]
     return out
+
+
+def _population(v) -> int | None:
+    try:
+        return int(v) if v is not None and v == v else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _dominant(groups: list[list[Match]]) -> list[list[Match]]:
+    """The one group holding an exact GeoNames name of a town 10 times larger than any other place so named.
+
+    "Siem Reap" is the city (139,458 people), not the village whose alternate name it is (5,480).
+    Both signals must agree: where the larger place matched only by an alternate name ("Samrong"
+    for Samraong) or a curated row is involved, the places stay ambiguous.
+    """
+    if len(groups) < 2 or any(m.origin != "geonames" for g in groups for m in g):
+        return groups
+    sizes = [max((m.population or 0) for m in g) for g in groups]
+    exact = [any(m.match == "exact" and (m.population or 0) == size for m in g) for g, size in zip(groups, sizes)]
+    for i, (g, size) in enumerate(zip(groups, sizes)):
+        if exact[i] and size > 0 and all(size >= 10 * other for j, other in enumerate(sizes) if j != i):
+            return [g]
+    return groups
 
 
 def _pick(group: list[Match], wanted: str | None) -> Match:

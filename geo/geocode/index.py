@@ -21,7 +21,7 @@ KIND_SCORES = {"exact": 100.0, "alias": 98.0, "word order": 96.0, "skeleton": 92
 #: told apart by its other words, so they do not count towards the length a fuzzy match needs.
 COMMON_WORDS = frozenset({
     "ban", "nong", "phum", "phoum", "khao", "huai", "huay", "non", "don", "wat", "prasat", "phnom", "phu",
-    "chong", "o", "ta", "sala", "khok", "kok", "tha", "muang", "mueang", "bo", "sa", "pak", "kala", "kili", "kalay",
+    "chong", "ta", "sala", "khok", "kok", "tha", "muang", "mueang", "bo", "sa", "pak", "kala", "kili", "kalay",
 })
 #: A skeleton or fuzzy match needs this many distinctive letters in the query ("Surin" has 5: exact only).
 MIN_DISTINCT_LETTERS = 6

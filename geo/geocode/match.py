@@ -54,6 +54,7 @@ class Match:
     origin: str
     match: str = "exact"
     matched_name: str | None = None
+    population: int | None = None
     claimed_by: str | None = None
     note: str | None = None
     alternatives: tuple[str, ...] = field(default_factory=tuple)
@@ -110,7 +111,9 @@ def contains(area: Match, m: Match) -> bool:
     if area.precision == "country":
         return True
     if area.precision == "province":
-        return m.admin1 is not None and normalise(m.admin1) == normalise(area.admin1 or area.name)
+        # GeoNames has towns filed under a province hundreds of km away: the name alone is not enough.
+        return (m.admin1 is not None and normalise(m.admin1) == normalise(area.admin1 or area.name)
+                and km(area.lat, area.lon, m.lat, m.lon) <= 2 * area.radius_km)
     if area.precision == "district" and m.admin2:
         return normalise(m.admin2) == normalise(area.name)
     return km(area.lat, area.lon, m.lat, m.lon) <= area.radius_km
