@@ -132,7 +132,7 @@ class Geocoder:
         elif result and (q.country or q.admin1):
             result = self._near_hint(result, q)
         result.sort(key=_rank)
-        if self.scope is not None and (not result or result[0].match in ("skeleton", "fuzzy")):
+        if self.scope is not None and (not result or result[0].match == "fuzzy"):
             outside = self._outside_matches(key, q)
             if outside and result:
                 result = [replace(m, note=m.note or f"a place outside {', '.join(self.scope)} has this exact name: {outside[0].label()}")

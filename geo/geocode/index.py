@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import math
 from dataclasses import dataclass
@@ -46,6 +47,14 @@ class Hit:
 def distinct_letters(key: str) -> int:
     """Letters of a normalised name outside :data:`COMMON_WORDS` ("ban nong chan" has 4)."""
     return sum(len(w) for w in key.split() if w not in COMMON_WORDS)
+
+
+def key_hashes(keys) -> np.ndarray:
+    """Stable 64-bit hashes of names (BLAKE2b), sorted: a membership test that reads nothing from disk."""
+    out = np.fromiter((int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "little") for k in keys),
+                      np.uint64)
+    out.sort()
+    return out
 
 
 def bucket_codes(key: str) -> tuple[int, int]:
@@ -183,15 +192,16 @@ class NameIndex(Search):
 
     def _pool(self, key: str, lo: int, hi: int) -> list[str]:
         if self._buckets is None:
-            uniq = list(dict.fromkeys(k for k in self._keys if k.isascii() and k))
+            uniq = sorted(dict.fromkeys(k for k in self._keys if k.isascii() and k), key=lambda k: (len(k), k))
             n = np.fromiter(map(len, uniq), np.int64, len(uniq))
             codes = np.array([bucket_codes(k) for k in uniq], dtype=np.int64).reshape(-1, 2)
             code_a, code_b = codes[:, 0] * 1024 + n, codes[:, 1] * 1024 + n
             oa, ob = np.argsort(code_a, kind="stable"), np.argsort(code_b, kind="stable")
-            self._buckets = (uniq, code_a[oa], oa, code_b[ob], ob)
-        uniq, code_a, oa, code_b, ob = self._buckets
-        if len(uniq) < SCAN_ALL_BELOW:
-            return uniq
+            self._buckets = (uniq, n, code_a[oa], oa, code_b[ob], ob)
+        uniq, n, code_a, oa, code_b, ob = self._buckets
+        if len(uniq) < SCAN_ALL_BELOW:  # every name of a length that can reach the cutoff
+            a, b = np.searchsorted(n, [lo, hi + 1])
+            return uniq[a:b]
         sel: set[int] = set()
         for codes, order, base in zip((code_a, code_b), (oa, ob), bucket_codes(key)):
             a, b = np.searchsorted(codes, [base * 1024 + lo, base * 1024 + hi + 1])
@@ -209,9 +219,13 @@ class DiskIndex(Search):
 
     SORTED_BY = {"places.parquet": "row", "names.parquet": "key", "skels.parquet": "skel",
                  "bucket_a.parquet": "code", "bucket_b.parquet": "code"}
+    #: Columns read from each file (None: all).
+    COLUMNS = {"names.parquet": ["key", "row", "primary"], "skels.parquet": ["skel", "key", "row"],
+               "bucket_a.parquet": ["code", "key"], "bucket_b.parquet": ["code", "key"]}
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._hashes = {name: np.load(folder / f"{name}.hashes.npy", mmap_mode="r") for name in ("names", "skels")}
         self._files: dict[str, tuple] = {}
         self._groups: dict[tuple[str, int], pd.DataFrame] = {}
 
@@ -223,46 +237,48 @@ class DiskIndex(Search):
             self._files[name] = (pf, [st.min for st in stats], [st.max for st in stats])
         return self._files[name]
 
-    def _between(self, name: str, lo, hi) -> pd.DataFrame:
-        """Rows of file ``name`` whose sort column lies in [lo, hi]."""
-        pf, mins, maxs = self._file(name)
-        first = max(0, bisect.bisect_left(maxs, lo))
-        frames = []
-        for g in range(first, len(mins)):
+    def _group(self, name: str, g: int) -> tuple[list, dict[str, list]]:
+        """Row group ``g`` of file ``name``: its sort column as a list, and every column as a list."""
+        if (name, g) not in self._groups:
+            table = self._file(name)[0].read_row_group(g, columns=self.COLUMNS.get(name))
+            cols = {c: table.column(c).to_pylist() for c in table.column_names}
+            self._groups[name, g] = (cols[self.SORTED_BY[name]], cols)
+        return self._groups[name, g]
+
+    def _between(self, name: str, lo, hi) -> list[dict]:
+        """Rows of file ``name`` whose sort column lies in [lo, hi], as dicts."""
+        _pf, mins, maxs = self._file(name)
+        out = []
+        for g in range(max(0, bisect.bisect_left(maxs, lo)), len(mins)):
             if mins[g] > hi:
                 break
-            if (name, g) not in self._groups:
-                self._groups[name, g] = pf.read_row_group(g).to_pandas()
-            frames.append(self._groups[name, g])
-        if not frames:
-            return pd.DataFrame(columns=pf.schema_arrow.names)
-        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        col = df[self.SORTED_BY[name]]
-        return df[(col >= lo) & (col <= hi)]
+            keys, cols = self._group(name, g)
+            for i in range(bisect.bisect_left(keys, lo), bisect.bisect_right(keys, hi)):
+                out.append({c: v[i] for c, v in cols.items()})
+        return out
 
     def rows(self, ids: list[int]) -> dict[int, dict]:
-        out = {}
-        for i in sorted(set(ids)):
-            df = self._between("places.parquet", i, i)
-            rec = df.iloc[0].to_dict()
-            out[i] = {k: (None if not isinstance(v, str) and pd.isna(v) else v) for k, v in rec.items()}
-        return out
+        return {i: self._between("places.parquet", i, i)[0] for i in sorted(set(ids))}
+
+    def _known(self, which: str, value: str) -> bool:
+        h = self._hashes[which]
+        code = key_hashes([value])[0]
+        i = int(np.searchsorted(h, code))
+        return i < len(h) and h[i] == code
 
     def _exact_many(self, keys: list[str]) -> dict[str, list[tuple[int, bool]]]:
-        out: dict[str, list[tuple[int, bool]]] = {}
-        for k in sorted(set(keys)):
-            df = self._between("names.parquet", k, k)
-            out[k] = sorted((int(r), bool(p)) for r, p in zip(df["row"], df["primary"]))
-        return out
+        return {k: sorted((int(r["row"]), bool(r["primary"])) for r in self._between("names.parquet", k, k))
+                if self._known("names", k) else [] for k in set(keys)}
 
     def _skeleton_rows(self, skel: str) -> list[tuple[str, int]]:
-        df = self._between("skels.parquet", skel, skel)
-        return sorted((k, int(r)) for k, r in zip(df["key"], df["row"]))
+        if not self._known("skels", skel):
+            return []
+        return sorted((r["key"], int(r["row"])) for r in self._between("skels.parquet", skel, skel))
 
     def _pool(self, key: str, lo: int, hi: int) -> list[str]:
         sel: set[str] = set()
         for name, base in zip(("bucket_a.parquet", "bucket_b.parquet"), bucket_codes(key)):
-            sel.update(self._between(name, base * 1024 + lo, base * 1024 + hi)["key"].tolist())
+            sel.update(r["key"] for r in self._between(name, base * 1024 + lo, base * 1024 + hi))
         return sorted(sel)
 
 

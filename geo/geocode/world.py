@@ -8,6 +8,8 @@ Normalising 1.1 million GeoNames names takes tens of seconds, so it is done once
 - ``names.parquet`` sorted by ``key``, ``skels.parquet`` sorted by ``skel``, and ``bucket_a`` /
   ``bucket_b.parquet`` (distinct ASCII names by first letter or last two letters, then length):
   :class:`geo.geocode.index.DiskIndex` reads only the row groups that can hold what it looks for;
+- ``names.hashes.npy`` / ``skels.hashes.npy``: sorted 64-bit hashes of every name and skeleton, so
+  a name known nowhere is told apart without reading a row group;
 - ``scope-<CC>-<CC>/``: the places and names of one theatre's countries, loaded whole.
 
 An unwritable cache directory costs a rebuild per process, nothing else.
@@ -32,9 +34,10 @@ from geo.geocode import index as ix
 log = logging.getLogger(__name__)
 
 #: Bump when the layout of the cached tables changes.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 ROW_GROUP = 4_096
-FILES = ("places.parquet", "names.parquet", "skels.parquet", "bucket_a.parquet", "bucket_b.parquet")
+FILES = ("places.parquet", "names.parquet", "skels.parquet", "bucket_a.parquet", "bucket_b.parquet",
+         "names.hashes.npy", "skels.hashes.npy")
 
 
 def cache_dir() -> Path:
@@ -90,6 +93,8 @@ def _build(folder: Path) -> None:
     out = places.drop(columns=["alt_names"]).assign(row=np.arange(len(places), dtype=np.int32))
     for frame, name in zip((out, names, skels, bucket_a, bucket_b), FILES):
         _write(frame, folder / name)
+    for column, frame, name in (("key", names, "names.hashes.npy"), ("skel", skels, "skels.hashes.npy")):
+        np.save(folder / name, ix.key_hashes(frame[column].drop_duplicates()))
 
 
 @functools.lru_cache(maxsize=1)
