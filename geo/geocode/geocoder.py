@@ -11,10 +11,24 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import AmbiguousError, NotFoundError
-from geo.gazetteer import admin1_table, countries_table, name_table, name_variants, normalise
+from geo.gazetteer import (
+    admin1_table,
+    countries_table,
+    name_table,
+    name_variants,
+    normalise,
+)
 from geo.geocode.index import DiskIndex, Hit, NameIndex, Search
 from geo.geocode.match import (
-    AREA_RADIUS_KM, FEATURE_PRECISION, NEAR_RADIUS_KM, PRECISION_CODES, HintError, Match, OutOfScopeError, in_area, km,
+    AREA_RADIUS_KM,
+    FEATURE_PRECISION,
+    NEAR_RADIUS_KM,
+    PRECISION_CODES,
+    HintError,
+    Match,
+    OutOfScopeError,
+    in_area,
+    km,
     same_place,
 )
 from geo.geocode.query import Query, admin1_of, parse_query
@@ -31,7 +45,7 @@ WEAK_TIE = 4.0
 NAME_TIE = 2.5
 #: ``note`` of the candidates :meth:`Geocoder.candidates` returns when the name is known only outside the scope.
 OUTSIDE = "outside the scope"
-_CONTEXT_RE = re.compile(r"^(.+?)\s*(?:,|\bin\b|\()\s*(.+?)\)?$", re.I)
+_CONTEXT_RE = re.compile(r"^(.+?)\s*(?:,|\bin\b|\()\s*(.+?)\)?$", re.IGNORECASE)
 
 
 def _text(v) -> str | None:
@@ -280,7 +294,7 @@ def _apply_hints(matches: list[Match], q: Query) -> list[Match]:
 
 def _population(v) -> int | None:
     try:
-        return int(v) if v is not None and v == v else None
+        return None if v is None or pd.isna(v) else int(v)
     except (TypeError, ValueError):
         return None
 

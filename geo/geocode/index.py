@@ -8,6 +8,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -217,10 +218,10 @@ class DiskIndex(Search):
     milliseconds without being loaded.
     """
 
-    SORTED_BY = {"places.parquet": "row", "names.parquet": "key", "skels.parquet": "skel",
+    SORTED_BY: ClassVar[dict[str, str]] = {"places.parquet": "row", "names.parquet": "key", "skels.parquet": "skel",
                  "bucket_a.parquet": "code", "bucket_b.parquet": "code"}
     #: Columns read from each file (None: all).
-    COLUMNS = {"names.parquet": ["key", "row", "primary"], "skels.parquet": ["skel", "key", "row"],
+    COLUMNS: ClassVar[dict[str, list[str]]] = {"names.parquet": ["key", "row", "primary"], "skels.parquet": ["skel", "key", "row"],
                "bucket_a.parquet": ["code", "key"], "bucket_b.parquet": ["code", "key"]}
 
     def __init__(self, folder: Path):

