@@ -158,6 +158,10 @@ WITH_EXAMPLE = [
     ("Khao Phra Wihan", {}, "KH", PV, "Preah Vihear Temple", "point"),
     ("Surin", {}, "TH", "Surin", "Surin", "point"),
     ("Oddar Meanchey", {}, "KH", OM, None, "province"),
+    ("Ta Muen Thom temple", {}, "KH", OM, "Ta Muen Thom", "point"),
+    ("Ta Kwai temple", {}, "KH", None, "Ta Krabey", "point"),
+    ("Preah Vihear temple", {}, "KH", PV, "Preah Vihear Temple", "point"),
+    ("Kap Choeng hospital", {}, "TH", "Surin", "Kap Choeng", "near"),
 ]
 
 # (query, hints, error class): names that must not be answered with a place
@@ -169,6 +173,7 @@ TRAPS = [
     ("Ban Nong Chan", {}, NotFoundError),          # no cited place: not found, not a look-alike far away
     ("Kabul", {}, OutOfScopeError),                # a real place, outside the theatre
     ("Xqzzy Thom", {}, NotFoundError),
+    ("Phu Makhua", {}, NotFoundError),             # skeleton of "Pa Mak" (Wang Thong, Phitsanulok), 400 km away
 ]
 
 
@@ -198,6 +203,11 @@ def _check(m, country, admin1, ref, precision):
 @pytest.mark.parametrize("query, kw, country, admin1, ref, precision", THEATRE_ONLY, ids=[_id(c) for c in THEATRE_ONLY])
 def test_theatre_only(theatre_only, query, kw, country, admin1, ref, precision):
     _check(theatre_only.resolve(query, **kw), country, admin1, ref, precision)
+
+
+def test_a_temple_the_theatre_does_not_know_is_not_its_province(theatre_only):
+    with pytest.raises(NotFoundError):
+        theatre_only.resolve("Preah Vihear temple")
 
 
 @pytest.mark.parametrize("query, kw, country, admin1, ref, precision", WITH_EXAMPLE, ids=[_id(c) for c in WITH_EXAMPLE])

@@ -43,6 +43,11 @@ HINT_MAX_GAP = 8.0
 WEAK_TIE = 4.0
 #: An exact name (100) and an alias (98) are equal evidence: places far apart that match either way tie.
 NAME_TIE = 2.5
+#: A last word naming the kind of place, with the gazetteer features that are that place itself.
+FEATURE_WORDS = {
+    "temple": {"temple"}, "checkpoint": {"crossing"}, "pass": {"pass"}, "hill": {"hill", "mountain"},
+    "village": {"village", "town"}, "hospital": set(), "market": set(), "school": set(),
+}
 #: ``note`` of the candidates :meth:`Geocoder.candidates` returns when the name is known only outside the scope.
 OUTSIDE = "outside the scope"
 _CONTEXT_RE = re.compile(r"^(.+?)\s*(?:,|\bin\b|\()\s*(.+?)\)?$", re.IGNORECASE)
@@ -127,8 +132,29 @@ class Geocoder:
             split = self._area_context(q)
             if split is not None and split[1]:
                 q, result = split
+        if not result or result[0].note == OUTSIDE:
+            q, result = self._feature_word(q, result)
         self._cache[key_cache] = (q, result)
         return q, result
+
+    def _feature_word(self, q: Query, result: list[Match]) -> tuple[Query, list[Match]]:
+        """"Ta Muen Thom temple", "Kap Choeng hospital": the named place, when only it is known.
+
+        Only points are accepted ("Preah Vihear temple" is not the province). A point of another
+        kind (the town for its hospital) is the place's surroundings: precision "near", at least 5 km.
+        """
+        words = q.name.rsplit(None, 1)
+        kinds = FEATURE_WORDS.get(words[-1].lower()) if len(words) == 2 else None
+        if kinds is None:
+            return q, result
+        sq = replace(q, name=words[0])
+        found = [m for m in self._lookup(sq) if m.kind == "point" and m.note != OUTSIDE]
+        if not found:
+            return q, result
+        wp, gp = PRECISION_CODES["near"]
+        return sq, [m if m.feature in kinds or m.precision == "near" else replace(
+            m, precision="near", where_prec=wp, geo_precision=gp, radius_km=max(m.radius_km, 5.0),
+            note=m.note or f"located by {m.name} ({m.feature}); the {words[-1]} itself is not in the gazetteer") for m in found]
 
     def _lookup(self, q: Query) -> list[Match]:
         key = normalise(q.name)

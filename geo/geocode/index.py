@@ -27,7 +27,7 @@ COMMON_WORDS = frozenset({
 })
 #: A skeleton or fuzzy match needs this many distinctive letters in the query ("Surin" has 5: exact only).
 MIN_DISTINCT_LETTERS = 6
-SKELETON_MIN_RATIO = 60.0
+SKELETON_MIN_RATIO = 70.0
 FUZZY_CUTOFF = {True: 86.0, False: 90.0}  # query of 8 letters or more: 86; 6-7 letters: 90
 #: Above this many distinct names, fuzzy search looks only at names that share the query's first
 #: letter or last two letters (and a length that can reach the cutoff); below it, at every name.
