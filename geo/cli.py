@@ -273,7 +273,7 @@ def _print_check_tables(doc: dict) -> None:
 @LAYERS_OPT
 @handle_errors
 def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_dir: Path) -> None:
-    """Resolve place names offline. Exit 1 if any name is unknown or ambiguous.
+    """Resolve place names offline. Exit 1 if any name is unknown, ambiguous or outside the theatre.
 
     Names may carry context as reports do: "Behsud, Nangarhar", "Nangarhar's Behsud",
     "Bahram Chah in Balochistan", "near Torkham".
@@ -283,40 +283,18 @@ def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_d
       geo geocode "Angur Ada" Bajour Konar --json
       geo geocode Behsud --country AF
     """
-    from geo.errors import AmbiguousError, NotFoundError
-    from geo.gazetteer import build_gazetteer, read_geonames
-    from geo.geocode import Geocoder
+    from geo.geocode import geocode_names
 
-    if country is not None and not (len(country) == 2 and country.isalpha()):
-        raise UsageError(f"--country: expected an ISO 3166-1 alpha-2 code like PK, got {country!r}")
-    country = country.upper() if country else None
-    user = layers_dir / "gazetteer.csv"
-    scope: tuple[str, ...] | None = None
-    theatre_file = layers_dir / "theatre.toml"
-    if theatre_file.is_file():
-        from geo.layers import read_theatre
-
-        scope = tuple(sorted(read_theatre(theatre_file).countries))
-    if country:
-        scope = tuple(sorted(set(scope or ()) | {country}))
-    geocoder = Geocoder(build_gazetteer(user_path=user if user.is_file() else None), fallback=lambda: read_geonames(scope))
-    results, failed = [], 0
-    for name in names:
-        try:
-            m = geocoder.resolve(name, country=country)
-        except (NotFoundError, AmbiguousError) as exc:
-            failed += 1
-            _stderr(f"error: {exc}")
-            if as_json:
-                results.append({"query": name, "error": "ambiguous" if isinstance(exc, AmbiguousError) else "not_found",
-                                "suggestions": getattr(exc, "suggestions", None) or getattr(exc, "candidates", [])})
-            continue
-        results.append(m.as_dict())
-        if not as_json:
-            click.echo(f"{name}\t{m.name}\t{m.lat:.5f}\t{m.lon:.5f}\t{m.country}\t{m.admin1 or ''}\t{m.precision}\t±{m.radius_km:g} km\t{m.source}")
+    results = geocode_names(names, layers_dir=layers_dir, country=country)
+    for r in results:
+        if "error" in r:
+            _stderr(f"error: {r['message']}")
+        elif not as_json:
+            click.echo(f"{r['query']}\t{r['name']}\t{r['lat']:.5f}\t{r['lon']:.5f}\t{r['country']}\t{r['admin1'] or ''}\t{r['precision']}"
+                       f"\t±{r['radius_km']:g} km\t{r['match']}\t{r['source']}")
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
-    if failed:
+    if any("error" in r for r in results):
         sys.exit(1)
 
 

@@ -15,10 +15,8 @@ from geo import border as border_mod
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
 from geo.columns import file_names, iso_dates, rounded_list, sort_rows, texts
-from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem
 from geo.events import EventTables, imported_rows, locate_events, merge_events
-from geo.gazetteer import build_gazetteer, read_geonames
-from geo.geocode import PRECISION_CODES, Geocoder
+from geo.geocode import Geocoder, locate_sites, make_geocoder
 from geo.layers import Layers
 from geo.reference import Reference, load_reference
 
@@ -36,65 +34,6 @@ class Dataset:
     contradictions: list[dict]
     border: dict
     bands: gpd.GeoDataFrame
-
-
-def make_geocoder(layers: Layers) -> Geocoder:
-    """Geocoder over the packaged gazetteer plus ``layers/gazetteer.csv``, GeoNames for the theatre's countries."""
-    places = build_gazetteer(user_frame=layers.gazetteer)
-    countries = tuple(sorted(set(layers.theatre.countries)))
-    return Geocoder(places, fallback=lambda: read_geonames(countries))
-
-
-#: Columns :func:`locate_sites` adds to the site rows.
-LOCATED_COLUMNS = ["precision", "radius_km", "place_id", "admin1", "admin2", "country_geocoded", "geocode_source", "geocode_ref",
-                   "geocode_score", "geocode_note", "alternatives", "where_prec", "geo_precision"]
-
-
-def locate_sites(sites: pd.DataFrame, geocoder: Geocoder) -> pd.DataFrame:
-    """Coordinates, precision and uncertainty radius for every site row.
-
-    A row with ``lat``/``lon`` is taken as given (precision "point" unless ``radius_km`` says
-    more); otherwise its ``place`` (or ``name``) is geocoded. ``radius_km`` in the row widens
-    the geocoded radius.
-
-    Raises
-    ------
-    LayerError
-        Listing every row whose place is unknown or ambiguous, with suggestions.
-    """
-    problems: list[Problem] = []
-    out = []
-    for row in sites.to_dict("records"):
-        where = f"{row['source_file']}:{row['source_line']}: place"
-        rec = dict(row)
-        if row["lat"] is not None and not pd.isna(row["lat"]):
-            radius = float(row["radius_km"]) if row["radius_km"] and not pd.isna(row["radius_km"]) else 1.0
-            rec.update(precision="point" if radius <= 5 else "near", radius_km=radius, place_id=None, admin1=None, admin2=None,
-                       country_geocoded=None, geocode_source="coordinates given in the layer", geocode_ref=None,
-                       geocode_score=None, geocode_note=None, alternatives="")
-        else:
-            query = row["place"] or row["name"]
-            try:
-                m = geocoder.resolve(query)
-            except (NotFoundError, AmbiguousError) as exc:
-                msg = str(exc)
-                problems.append(Problem(row["source_file"], int(row["source_line"]), "place", msg + " — or give lat and lon in the row"))
-                continue
-            radius = max(m.radius_km, float(row["radius_km"])) if row["radius_km"] and not pd.isna(row["radius_km"]) else m.radius_km
-            rec.update(lat=m.lat, lon=m.lon, precision=m.precision, radius_km=radius, place_id=m.place_id, admin1=m.admin1,
-                       admin2=m.admin2, country_geocoded=m.country, geocode_source=m.source, geocode_ref=m.source_ref,
-                       geocode_score=m.score, geocode_note=m.note, alternatives="; ".join(m.alternatives))
-            log.debug("%s: %r -> %s", where, query, m.place_id)
-        if row.get("precision"):
-            # The row knows better than the gazetteer what the report meant (a district named by its town).
-            rec["precision"] = row["precision"]
-        rec["where_prec"], rec["geo_precision"] = PRECISION_CODES[rec["precision"]]
-        out.append(rec)
-    if problems:
-        raise LayerError(problems)
-    # Named columns even with no rows: a header-only sites.csv (a new theatre) is a valid, empty map.
-    columns = list(sites.columns) + [c for c in LOCATED_COLUMNS if c not in sites.columns]
-    return pd.DataFrame(out, columns=columns, dtype=object)
 
 
 def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km: tuple[float, ...]) -> gpd.GeoDataFrame:

@@ -201,6 +201,8 @@ class GazetteerRow(Row):
     source: Text
     source_ref: Url | None = None
     notes: Text | None = None
+    #: Countries that claim a disputed place besides ``country`` (who holds it), "|"-separated: "KH|TH".
+    claimed_by: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(\|[A-Z]{2})*$")] | None = None
 
 
 SCHEMAS: dict[str, type[Row]] = {
