@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.columns import iso_dates, per_value
+from geo.columns import per_value
 
 TEXT = pa.large_string()
 #: Control characters JSON (as orjson writes it) escapes by name; the others as ``\\u00XX``.
@@ -104,7 +104,7 @@ def column(s: pd.Series) -> Column:
     if kind in "iub":  # pandas' nullable integers and booleans
         return Column("bool" if kind == "b" else "int", pa.array(s.array))
     if kind in "mM":
-        return _text_column(pa.array(iso_dates(s.astype(object)), TEXT, from_pandas=True))
+        return _text_column(pa.array(_iso_dates(s.astype(object)), TEXT))
     if s.dtype != object:
         raise TypeError(f"column {s.name!r}: values of dtype {s.dtype} cannot be exported; convert them to text first")
     return _object_column(s.name, s.to_numpy(dtype=object))
@@ -122,11 +122,16 @@ def _object_column(name, values: np.ndarray) -> Column:
         if kind in ("int", "bool"):
             return Column(kind, pa.array(values, from_pandas=True))
         if kind == "date":
-            return _text_column(pa.array(iso_dates(values), TEXT, from_pandas=True))
+            return _text_column(pa.array(_iso_dates(values), TEXT))
     except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
         raise TypeError(f"column {name!r}: {inferred} values cannot be exported ({exc})") from None
     kinds = sorted({type(v).__name__ for v in values[~pd.isna(values)][:10_000].tolist()})
     raise TypeError(f"column {name!r}: values of kind {', '.join(kinds)} ({inferred}) cannot be exported; convert them to text first")
+
+
+def _iso_dates(values) -> np.ndarray:
+    """``value.isoformat()`` of each date or time (None where missing), once per distinct value."""
+    return per_value(values, lambda d: None if d is None or d is pd.NaT or d != d else d.isoformat())
 
 
 def _text_column(values) -> Column:

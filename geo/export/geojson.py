@@ -19,6 +19,8 @@ from geo.export.tables import COORD_DECIMALS
 
 #: GeoJSON type names of the shapely geometry type ids written (``shapely.get_type_id``).
 _TYPE_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}
+#: Type id of the parts of each multi-part type id.
+_PART_TYPE = {4: 0, 5: 1, 6: 3}
 #: What follows the features: as GDAL's RFC 7946 writer ends a collection at this precision (keys sorted).
 _TAIL = f'],"type":"FeatureCollection","xy_coordinate_resolution":{orjson.dumps(10.0**-COORD_DECIMALS).decode()}}}\n'
 
@@ -63,7 +65,7 @@ def _coordinates(geoms: np.ndarray, type_id: int) -> pa.Array:
     if type_id == 3:
         return _polygons(geoms)
     parts, index = shapely.get_parts(geoms, return_index=True)
-    return _nest(_coordinates(parts, type_id - 3), index, len(geoms))
+    return _nest(_coordinates(parts, _PART_TYPE[type_id]), index, len(geoms))
 
 
 def geometry_texts(geoms: np.ndarray) -> pa.Array:

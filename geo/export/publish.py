@@ -18,7 +18,7 @@ rename of ``maps/`` itself can be the atomic step. Instead everything happens in
 
 Between a kill during step 2 and the next run, ``out/`` holds a mix; the next run's recovery
 always completes it, and nothing else is ever visible after a run ends. Files in ``out/`` that
-a build does not write are left alone. The hidden ``.geo-*`` entries are in ``.gitignore``.
+a build does not write are left alone. The hidden ``.geo-*`` entries (there only during a build, or after a kill) are in ``.gitignore``.
 """
 
 from __future__ import annotations
@@ -74,25 +74,42 @@ def _output_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-@contextlib.contextmanager
-def build_lock(out_dir: Path) -> Iterator[None]:
-    """Hold ``out_dir``'s build lock for the block; refuse when another build holds it."""
-    path = out_dir / LOCK_NAME
-    with output_errors(path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+def _lock_fd(path: Path, out_dir: Path) -> int:
+    """An open descriptor of the lock file ``path``, exclusively locked; refuse when it is held."""
+    while True:
+        with output_errors(path):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise OutputError(path, describe(exc)) from exc
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             raise OutputError(out_dir, f"another geo build (process {holder}) is writing here; "
                                        "try again when it has finished") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # locked a file its holder removed as it finished: lock the new one
+
+
+@contextlib.contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir``'s build lock (the file :data:`LOCK_NAME`, removed again at the end) for the
+    block; refuse with an :class:`geo.errors.OutputError` when another build holds it."""
+    path = out_dir / LOCK_NAME
+    fd = _lock_fd(path, out_dir)
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # while still locked: a build waiting on this file will see it is gone
         os.close(fd)  # (releases the lock)
 
 
