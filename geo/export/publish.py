@@ -172,6 +172,10 @@ def staging(out_dir: Path) -> Iterator[Path]:
             stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=out_dir))
         try:
             yield stage
+        except OutputError as exc:  # name the output, not its staging copy
+            if not Path(exc.path).is_relative_to(stage):
+                raise
+            raise OutputError(out_dir / Path(exc.path).relative_to(stage), exc.cause) from exc
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
