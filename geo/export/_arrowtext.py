@@ -2,9 +2,10 @@
 
 The exporters write millions of rows; formatting them cell by cell in Python costs a minute.
 Here every column becomes one Arrow text array (``large_string``) by vectorised kernels, which
-run without the GIL, and a row is the element-wise join of its columns. Each function gives
-exactly the text of the per-value formatter it replaces (``"%.6g" % x``, ``orjson.dumps``,
-Python's ``csv`` module as ``DataFrame.to_csv`` drives it); the tests compare them value by value.
+run without the GIL, and a row is the element-wise join of its columns. :func:`column` takes a
+pandas column of every kind the exports hold (and names the column of any other); each formatter
+gives exactly the text of a per-value one (``format(x, ".6g")``, ``orjson.dumps``, Python's
+``csv`` module), and the tests compare them value by value.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ def json_values(col: Column) -> Callable[[int, int], pa.Array]:
 
 
 def _replace(arr: pa.Array, pairs: Sequence[tuple[str, str]]) -> pa.Array:
+    """Each ``(old, new)`` of ``pairs`` replaced in every text, in turn."""
     for old, new in pairs:
         arr = pc.replace_substring(arr, old, new)
     return arr

@@ -26,10 +26,11 @@ _TAIL = f'],"type":"FeatureCollection","xy_coordinate_resolution":{orjson.dumps(
 
 
 def layer_columns(frame: pd.DataFrame) -> dict[str, at.Column]:
-    """Every column but the geometry (the column named "geometry") as a :class:`geo.export._arrowtext.Column`,
+    """Every column but the geometry (the active geometry column, or one named "geometry") as a :class:`geo.export._arrowtext.Column`,
     converted once for all the text writers (:func:`geo.export._arrowtext.column`, which raises on
     values no writer can format)."""
-    return {name: at.column(frame[name]) for name in frame.columns if name != "geometry"}
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else "geometry"
+    return {name: at.column(frame[name]) for name in frame.columns if name != geometry}
 
 
 def _xy_texts(coords: np.ndarray) -> pa.Array:

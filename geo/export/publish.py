@@ -114,6 +114,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 
 def _fsync(path: Path, *, directory: bool = False) -> None:
+    """Flush a file (or a directory's entries) to disk, so a crash of the machine keeps the order of steps."""
     fd = os.open(path, (os.O_RDONLY | os.O_DIRECTORY) if directory else os.O_RDONLY)
     try:
         os.fsync(fd)
