@@ -142,12 +142,13 @@ def _text_column(values) -> Column:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) <= len(values) // 4:
             return Column("text", pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()), text_array(uniques)))
-    texts = values if isinstance(values, pa.Array) else text_array(values)
-    if not isinstance(texts, pa.DictionaryArray) and len(texts) >= 1024:
-        encoded = pc.dictionary_encode(texts)
-        if len(encoded.dictionary) <= len(texts) // 4:
+    if isinstance(values, np.ndarray):
+        return Column("text", text_array(values))
+    if len(values) >= 1024:  # (an Arrow array: encoding it is cheap)
+        encoded = pc.dictionary_encode(values)
+        if len(encoded.dictionary) <= len(values) // 4:
             return Column("text", encoded)
-    return Column("text", texts)
+    return Column("text", values)
 
 
 def _repetitive(values: np.ndarray, sample: int = 4096) -> bool:
