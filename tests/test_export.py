@@ -267,11 +267,19 @@ def test_geometries_of_every_type_are_gdals(tmp_path):
     assert (tmp_path / "a.geojson").read_bytes() == _gdal_reference(frame, tmp_path / "b.geojson")
 
 
-@pytest.mark.parametrize("geom", [shapely.Point(), shapely.Point(1, 2, 3), shapely.GeometryCollection([shapely.Point(0, 0)]),
+def test_3d_geometries_are_gdals(tmp_path):
+    geoms = np.array([shapely.Point(1.23456789, 2, 3.3333333), shapely.LineString([(0, 0, 1), (1, 1, 2.5)]), shapely.Point(5, 6),
+                      shapely.Polygon([(0, 0, 1), (0, 1, 1), (1, 1, 2)]), None, shapely.MultiPoint([(0, 0, 0), (1, 2, 3)])], dtype=object)
+    frame = gpd.GeoDataFrame({"id": list("abcdef")}, geometry=gpd.array.from_shapely(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    export.write_geojson(frame, tmp_path / "a.geojson")
+    assert (tmp_path / "a.geojson").read_bytes() == _gdal_reference(frame, tmp_path / "b.geojson")
+
+
+@pytest.mark.parametrize("geom", [shapely.Point(), shapely.GeometryCollection([shapely.Point(0, 0)]),
                                   shapely.LinearRing([(0, 0), (1, 0), (1, 1)])])
 def test_geometries_geojson_would_change_are_refused(geom, tmp_path):
     frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[geom], crs="EPSG:4326")
-    with pytest.raises(ValueError, match="only non-empty 2D"):
+    with pytest.raises(ValueError, match="only non-empty points"):
         export.write_geojson(frame, tmp_path / "a.geojson")
 
 
@@ -386,7 +394,7 @@ def test_parallel_build_writes_the_same_files(events_ds, tmp_path):
 
 @pytest.mark.skipif(not export.can_fork(), reason="no fork on this platform")
 def test_a_failed_parallel_writer_fails_the_build_naming_the_file(events_ds, tmp_path, monkeypatch):
-    def broken(layers, path):
+    def broken(layers, path, columns=None):
         raise OSError(28, "No space left on device")
     monkeypatch.setitem(outputs.FORMATS, "gpkg", outputs.Format("gpkg", ".gpkg", broken, multi_layer=True))
     with pytest.raises(OutputError, match="border_incidents.gpkg: no space left on device") as info:

@@ -34,9 +34,12 @@ def layer_columns(frame: pd.DataFrame) -> dict[str, at.Column]:
 
 
 def _xy_texts(coords: np.ndarray) -> pa.Array:
-    """``[x,y]`` of each coordinate pair, rounded to :data:`COORD_DECIMALS` places as GDAL rounds them."""
-    x, y = (round_floats(coords[:, i], COORD_DECIMALS) for i in (0, 1))
-    return at.join_columns([at.lit("["), at.json_numbers(x), at.lit(","), at.json_numbers(y), at.lit("]")])
+    """``[x,y]`` (or ``[x,y,z]``) of each coordinate row, rounded to :data:`COORD_DECIMALS` places as GDAL rounds them."""
+    parts = [at.lit("[")]
+    for i in range(coords.shape[1]):
+        parts += [at.lit(",")] if i else []
+        parts.append(at.json_numbers(round_floats(coords[:, i], COORD_DECIMALS)))
+    return at.join_columns([*parts, at.lit("]")])
 
 
 def _nest(items: pa.Array, index: np.ndarray, n: int) -> pa.Array:
@@ -45,28 +48,28 @@ def _nest(items: pa.Array, index: np.ndarray, n: int) -> pa.Array:
     return at.join_columns([at.lit("["), at.join_lists(items, counts, ","), at.lit("]")])
 
 
-def _lines(geoms: np.ndarray) -> pa.Array:
+def _lines(geoms: np.ndarray, z: bool) -> pa.Array:
     """The coordinate arrays of linestrings or rings."""
-    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    coords, index = shapely.get_coordinates(geoms, include_z=z, return_index=True)
     return _nest(_xy_texts(coords), index, len(geoms))
 
 
-def _polygons(geoms: np.ndarray) -> pa.Array:
+def _polygons(geoms: np.ndarray, z: bool) -> pa.Array:
     """The ring arrays of polygons, exterior counter-clockwise and holes clockwise (RFC 7946)."""
     rings, index = shapely.get_rings(shapely.orient_polygons(geoms), return_index=True)
-    return _nest(_lines(rings), index, len(geoms))
+    return _nest(_lines(rings, z), index, len(geoms))
 
 
-def _coordinates(geoms: np.ndarray, type_id: int) -> pa.Array:
-    """The ``coordinates`` member of geometries all of one type."""
+def _coordinates(geoms: np.ndarray, type_id: int, z: bool) -> pa.Array:
+    """The ``coordinates`` member of geometries all of one type, all 2D or all 3D (``z``)."""
     if type_id == 0:
-        return _xy_texts(shapely.get_coordinates(geoms))
+        return _xy_texts(shapely.get_coordinates(geoms, include_z=z))
     if type_id == 1:
-        return _lines(geoms)
+        return _lines(geoms, z)
     if type_id == 3:
-        return _polygons(geoms)
+        return _polygons(geoms, z)
     parts, index = shapely.get_parts(geoms, return_index=True)
-    return _nest(_coordinates(parts, _PART_TYPE[type_id]), index, len(geoms))
+    return _nest(_coordinates(parts, _PART_TYPE[type_id], z), index, len(geoms))
 
 
 def geometry_texts(geoms: np.ndarray) -> pa.Array:
@@ -76,19 +79,20 @@ def geometry_texts(geoms: np.ndarray) -> pa.Array:
     Raises
     ------
     ValueError
-        For geometries GeoJSON's writer would change: empty, 3D, collections, linear rings.
+        For geometries GeoJSON's writer would change: empty ones, collections, linear rings.
     """
     geoms = np.asarray(geoms, dtype=object)
     types = shapely.get_type_id(geoms)
     present = types >= 0
-    bad = present & (shapely.is_empty(geoms) | shapely.has_z(geoms) | ~np.isin(types, list(_TYPE_NAMES)))
+    bad = present & (shapely.is_empty(geoms) | ~np.isin(types, list(_TYPE_NAMES)))
     if bad.any():
         raise ValueError(f"geometry {shapely.to_wkt(geoms[bad][0], trim=True)[:60]!r} of row {np.flatnonzero(bad)[0]}: "
-                         "only non-empty 2D points, lines and polygons (and their multi-parts) are exported")
+                         "only non-empty points, lines and polygons (and their multi-parts) are exported")
+    has_z = shapely.has_z(geoms)
     text = pa.nulls(len(geoms), at.TEXT)
-    for type_id in np.unique(types[present]).tolist():
-        rows = types == type_id
-        one = at.join_columns([at.lit('{"coordinates":'), _coordinates(geoms[rows], type_id),
+    for type_id, z in sorted({(t, bool(h)) for t, h in zip(types[present].tolist(), has_z[present].tolist())}):
+        rows = (types == type_id) & (has_z == z)
+        one = at.join_columns([at.lit('{"coordinates":'), _coordinates(geoms[rows], type_id, z),
                                at.lit(f',"type":"{_TYPE_NAMES[type_id]}"}}')])
         text = pc.replace_with_mask(text, pa.array(rows), one)
     return pc.fill_null(text, at.lit("null"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,41 +17,44 @@ from geo.export.gpkg import write_gpkg
 from geo.export.parquet import write_parquet
 from geo.export.publish import output_errors
 from geo.export.report import write_report
-from geo.export.tables import layer_tables
+from geo.export.tables import LAYER_NAMES, layer_tables
 
 if TYPE_CHECKING:
     from geo.pipeline import Dataset
 
 
+#: A format's writer: ``write(layers, path, columns)`` writes ``layers`` (name -> frame) to ``path``;
+#: ``columns`` are a single layer's :func:`geo.export.geojson.layer_columns` if already made (or None).
+Writer = Callable[[Mapping[str, gpd.GeoDataFrame], Path, "dict | None"], None]
+
+
 @dataclass(frozen=True)
 class Format:
-    """An export format: its file extension and its writer.
-
-    ``write(layers, path)`` writes the layers given (name -> frame) to ``path``; a format that
-    is not ``multi_layer`` takes exactly one.
-    """
+    """An export format: its name, file extension and writer; a format that is not ``multi_layer``
+    takes exactly one layer."""
 
     name: str
     extension: str
-    write: Callable[[Mapping[str, gpd.GeoDataFrame], Path], None]
+    write: Writer
     multi_layer: bool = False
 
 
-def _one(writer: Callable[[gpd.GeoDataFrame, Path], None]) -> Callable[[Mapping[str, gpd.GeoDataFrame], Path], None]:
+def _one(writer: Callable[..., None], *, takes_columns: bool) -> Writer:
     """A single-layer writer as a :class:`Format` writer."""
-    def write(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> None:
+    def write(layers: Mapping[str, gpd.GeoDataFrame], path: Path, columns: dict | None = None) -> None:
         if len(layers) != 1:
             raise ValueError(f"{path}: this format holds one layer, not {len(layers)} ({', '.join(layers)})")
-        writer(next(iter(layers.values())), path)
+        frame = next(iter(layers.values()))
+        writer(frame, path, columns=columns) if takes_columns else writer(frame, path)
     return write
 
 
 #: Format name -> :class:`Format`: the one table both :func:`export_layers` and :func:`write_all` use.
 FORMATS: dict[str, Format] = {
-    "geojson": Format("geojson", ".geojson", _one(write_geojson)),
-    "csv": Format("csv", ".csv", _one(write_csv)),
-    "parquet": Format("parquet", ".parquet", _one(write_parquet)),
-    "gpkg": Format("gpkg", ".gpkg", write_gpkg, multi_layer=True),
+    "geojson": Format("geojson", ".geojson", _one(write_geojson, takes_columns=True)),
+    "csv": Format("csv", ".csv", _one(write_csv, takes_columns=True)),
+    "parquet": Format("parquet", ".parquet", _one(write_parquet, takes_columns=False)),
+    "gpkg": Format("gpkg", ".gpkg", lambda layers, path, columns=None: write_gpkg(layers, path), multi_layer=True),
 }
 #: File extension -> format name (as geopandas' ``_EXTENSION_TO_DRIVER``).
 EXTENSION_TO_FORMAT: dict[str, str] = {f.extension: name for name, f in FORMATS.items()} | {".json": "geojson", ".geoparquet": "parquet"}
@@ -75,24 +78,35 @@ def format_for(path: Path, fmt: str | None = None) -> Format:
     return FORMATS[name]
 
 
-def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: Path, *, fmt: str | None = None) -> None:
+def export_layers(layers: Mapping[str, gpd.GeoDataFrame], path: Path, *, fmt: str | None = None,
+                  columns: dict | None = None) -> None:
     """Write ``layers`` (name -> frame; one unless the format holds several) to ``path`` in format
     ``fmt`` (default: from the extension, :data:`EXTENSION_TO_FORMAT`); errors writing it raise
-    :class:`geo.errors.OutputError`."""
+    :class:`geo.errors.OutputError`. ``columns``: the single layer's
+    :func:`geo.export.geojson.layer_columns`, if already made."""
     with output_errors(path):
-        format_for(path, fmt).write(layers, path)
+        format_for(path, fmt).write(layers, path, columns)
 
 
-def write_layers(tables: Mapping[str, gpd.GeoDataFrame], out: Path) -> None:
-    """One GeoJSON file per layer and the sites and claims CSV files (each table's columns
-    converted once for both)."""
-    for name, frame in tables.items():
-        columns = layer_columns(frame)
-        with output_errors(out / f"{name}.geojson"):
-            write_geojson(frame, out / f"{name}.geojson", columns=columns)
-        if name in ("sites", "claims"):
-            with output_errors(out / f"{name}.csv"):
-                write_csv(frame, out / f"{name}.csv", columns=columns)
+#: The files of a build other than the maps, check.json and report: file name -> (format, layers).
+BUILD_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{f"{name}.geojson": ("geojson", (name,)) for name in LAYER_NAMES},
+    "sites.csv": ("csv", ("sites",)), "claims.csv": ("csv", ("claims",)),
+    GPKG_NAME: ("gpkg", LAYER_NAMES),
+}
+
+
+def write_layers(tables: Mapping[str, gpd.GeoDataFrame], out: Path, *, names: Iterable[str] | None = None) -> None:
+    """The files :data:`BUILD_FILES` (or those of them in ``names``) into directory ``out``; a
+    layer's columns are converted once for all its single-layer files."""
+    columns: dict[str, dict] = {}
+    for file_name, (fmt, layers) in BUILD_FILES.items():
+        if names is not None and file_name not in names:
+            continue
+        one = layers[0] if len(layers) == 1 else None
+        if one is not None and one not in columns:
+            columns[one] = layer_columns(tables[one])
+        export_layers({name: tables[name] for name in layers}, out / file_name, fmt=fmt, columns=columns.get(one))
 
 
 def write_checks(ds: Dataset, out: Path) -> None:
@@ -136,8 +150,8 @@ def write_all(ds: Dataset, out: Path, *, writers: dict[str, Callable[[Path], Non
     _parallel.run_jobs([
         (parallel, "checks", lambda: write_checks(ds, out)),  # needs no tables: starts first
         (False, "tables", lambda: tables.update(layer_tables(ds))),  # here: made in a child, they would be copied
-        (parallel, "gpkg", lambda: export_layers(tables, out / GPKG_NAME, fmt="gpkg")),
-        (parallel, "layers", lambda: write_layers(tables, out)),
+        (parallel, "gpkg", lambda: write_layers(tables, out, names=[GPKG_NAME])),
+        (parallel, "layers", lambda: write_layers(tables, out, names=set(BUILD_FILES) - {GPKG_NAME})),
         (False, "maps", lambda: write_maps(ds, out)),
     ])
     for name, fn in (writers or {}).items():
