@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import shutil
 import tempfile
@@ -33,6 +32,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geo.errors import OutputError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: builds are not locked
+    fcntl = None
 
 LOCK_NAME = ".geo-build.lock"
 STAGE_PREFIX = ".geo-stage-"
@@ -80,7 +84,8 @@ def _lock_fd(path: Path, out_dir: Path) -> int:
         with output_errors(path):
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             os.close(fd)
@@ -115,6 +120,8 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 def _fsync(path: Path, *, directory: bool = False) -> None:
     """Flush a file (or a directory's entries) to disk, so a crash of the machine keeps the order of steps."""
+    if directory and not hasattr(os, "O_DIRECTORY"):
+        return  # (Windows cannot open a directory to sync it)
     fd = os.open(path, (os.O_RDONLY | os.O_DIRECTORY) if directory else os.O_RDONLY)
     try:
         os.fsync(fd)
