@@ -144,8 +144,7 @@ def _kill_at_random_moments(command: list[str], out: Path, old: dict, new: dict,
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 1.0) * duration)
         proc.send_signal(signal.SIGKILL)  # the builder only: its forked writers must follow
-        proc.wait()
-        time.sleep(0.2)  # (forked writers get SIGKILL from the kernel when their parent dies)
+        proc.wait()  # (its forked writers get SIGKILL from the kernel; the next build waits for them)
         seen.append(assert_old_or_new(out, old, new))
     return seen
 
@@ -197,6 +196,22 @@ def test_a_second_build_on_the_same_output_is_refused(old_and_new, tmp_path):
         assert res.stderr.strip().splitlines() == [f"error: {out}: another geo build (process {os.getpid()}) is writing here; "
                                                    "try again when it has finished"]
     assert cli_build(layers, out).exit_code == 0
+
+
+def test_the_lock_of_a_killed_build_is_waited_for_while_its_writers_exit(tmp_path):
+    """A killed builder's forked writers hold its lock for a moment: the next build waits for
+    them (the pid in the lock file is dead), where it refuses a live build."""
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); fcntl.flock(fd, fcntl.LOCK_EX); "
+              "os.write(fd, b'999999999\\n'); print('locked', flush=True); time.sleep(1.5)")
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(out / ".geo-build.lock")], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    t0 = time.perf_counter()
+    with export.staging(out) as tmp:
+        assert tmp.parent == out
+    assert time.perf_counter() - t0 > 0.5
+    proc.wait()
 
 
 def test_concurrent_builds_leave_one_complete_build(old_and_new, tmp_path):

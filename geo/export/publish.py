@@ -28,6 +28,7 @@ import errno
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,28 +79,56 @@ def _output_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+#: Seconds to wait for the lock of a killed build whose forked writers are still exiting.
+KILLED_BUILD_WAIT_S = 30.0
+
+
+def _alive(pid_text: str) -> bool:
+    """Whether the process of a lock file's pid text runs (True when unknown)."""
+    try:
+        os.kill(int(pid_text), 0)
+    except (ValueError, OverflowError, PermissionError):
+        return True
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _try_lock(fd: int, path: Path, out_dir: Path, deadline: float) -> bool:
+    """Lock ``fd`` without blocking; False to try again (the holder is a killed build whose forked
+    writers the kernel is still killing, until ``deadline``), else :class:`OutputError` when held."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise OutputError(path, describe(exc)) from exc
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        if not _alive(holder) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            return False
+        raise OutputError(out_dir, f"another geo build (process {holder}) is writing here; "
+                                   "try again when it has finished") from None
+
+
 def _lock_fd(path: Path, out_dir: Path) -> int:
     """An open descriptor of the lock file ``path``, exclusively locked; refuse when it is held."""
+    deadline = time.monotonic() + KILLED_BUILD_WAIT_S
     while True:
         with output_errors(path):
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            os.close(fd)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise OutputError(path, describe(exc)) from exc
-            raise OutputError(out_dir, f"another geo build (process {holder}) is writing here; "
-                                       "try again when it has finished") from None
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path))
+            locked = _try_lock(fd, path, out_dir, deadline)
+            same = locked and os.path.samestat(os.fstat(fd), os.stat(path))
         except FileNotFoundError:
             same = False
+        except BaseException:
+            os.close(fd)
+            raise
         if same:
             return fd
-        os.close(fd)  # locked a file its holder removed as it finished: lock the new one
+        os.close(fd)  # not locked yet, or locked a file its holder removed as it finished: again
 
 
 @contextlib.contextmanager
