@@ -6,8 +6,9 @@ rename of ``maps/`` itself can be the atomic step. Instead everything happens in
 (always one filesystem, so every rename is atomic) under a lock:
 
 1. :func:`staging` takes ``out/.geo-build.lock`` (``fcntl.flock``: a second build on the same
-   ``out/`` is refused with a clear message), finishes or removes what killed builds left
-   (:func:`recover`), and gives the build a fresh ``out/.geo-stage-<id>/`` to write into.
+   ``out/`` is refused with a clear message; the lock of a killed build, whose forked writers
+   hold it until the kernel has killed them too, is waited for), finishes or removes what killed
+   builds left (:func:`recover`), and gives the build a fresh ``out/.geo-stage-<id>/`` to write into.
 2. :func:`publish` syncs the staged files, then renames the whole staging directory to
    ``out/.geo-publish-<id>/``: that one rename is the commit point. It then moves each file
    into ``out/`` with ``os.replace`` and removes the empty directory.
