@@ -136,13 +136,13 @@ def _kill_at_random_moments(command: list[str], out: Path, old: dict, new: dict,
     duration = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     seen = []
-    for _ in range(tries):
+    for i in range(tries):
         shutil.rmtree(out)
         out.mkdir()
         for name, data in old.items():
             (out / name).write_bytes(data)
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 1.0) * duration)
+        time.sleep((0.2 + (i + rng.random()) / tries) * duration)  # spread from early on to past the end
         proc.send_signal(signal.SIGKILL)  # the builder only: its forked writers must follow
         proc.wait()  # (its forked writers get SIGKILL from the kernel; the next build waits for them)
         seen.append(assert_old_or_new(out, old, new))
