@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,8 +121,9 @@ def build(layers: PathLike = "layers", out: PathLike = "maps", *, check: bool = 
           parallel: bool | None = None, dataset: Dataset | None = None, **load_options) -> BuildResult:
     """Build every output (maps, GeoJSON, GeoPackage, CSV, check report) from ``layers`` into ``out``.
 
-    The outputs are written to a staging directory first and published only when all of them
-    succeeded, so a failed build leaves the previous outputs as they were.
+    The outputs are written to a staging directory inside ``out`` first and published all or
+    nothing under a lock (:mod:`geo.export.publish`): after a failure or a kill, ``out`` holds
+    the complete previous outputs or the complete new ones.
 
     Parameters
     ----------
@@ -161,14 +163,17 @@ def build(layers: PathLike = "layers", out: PathLike = "maps", *, check: bool = 
     writers = {}
     if self_contained:
         writers["index.html"] = lambda p: p.write_text(render.render_html(ds.checked, self_contained=True), encoding="utf-8")
+    if check:
+        # A check writes into a private temporary directory: it takes no lock and leaves ``out`` as it is.
+        with tempfile.TemporaryDirectory(prefix="geo-check-") as tmp:
+            files = export.write_all(ds.checked, Path(tmp), writers=writers, parallel=parallel)
+            changed = compare_outputs(Path(tmp), out_dir)
+        if changed:
+            raise OutOfDateError(f"{len(changed)} output(s) in {out_dir} are out of date with {layers_dir}: run `geo build`",
+                                 changed=changed)
+        return BuildResult(out_dir, files)
     with export.staging(out_dir) as tmp:
         files = export.write_all(ds.checked, tmp, writers=writers, parallel=parallel)
-        if check:
-            changed = compare_outputs(tmp, out_dir)
-            if changed:
-                raise OutOfDateError(f"{len(changed)} output(s) in {out_dir} are out of date with {layers_dir}: run `geo build`",
-                                     changed=changed)
-            return BuildResult(out_dir, files)
         export.publish(tmp, out_dir)
     return BuildResult(out_dir, files, published=True)
 

@@ -108,8 +108,9 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
           events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool, engine: str) -> None:
     """Build the map, exports and report from LAYERS into OUT.
 
-    Every output is first written to a temporary directory beside OUT and moved into place
-    only when all of them succeeded: a failed build leaves the previous outputs untouched.
+    Every output is first written to a staging directory inside OUT and published all or
+    nothing, under a lock: a failed or killed build leaves the previous outputs complete.
+    OUT may not be the layers directory or inside it.
 
     \b
     Example:

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from geo._guard import refuse_inputs
 from geo.errors import UsageError
 
-#: Export format by file extension (``Dataset.to_file``).
-EXTENSION_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv", ".parquet": "parquet"}
-
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
@@ -142,20 +139,17 @@ class Dataset:
         path = Path(path)
         if path.is_dir():
             raise UsageError(f"{path}: is a directory; give the file to write, e.g. {path / (layer + '.' + (fmt or 'geojson'))}")
-        fmt = fmt or EXTENSION_FORMATS.get(path.suffix.lower())
-        if fmt not in set(EXTENSION_FORMATS.values()):
-            raise UsageError(f"{path}: unknown export format {path.suffix!r}: use .geojson, .gpkg, .csv or .parquet (or pass fmt)")
+        try:
+            form = writers.format_for(path, fmt)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         if layer not in writers.LAYER_NAMES:
             raise UsageError(f"unknown layer {layer!r}: one of {', '.join(writers.LAYER_NAMES)}")
-        if fmt == "csv" and layer not in ("sites", "claims"):
+        if form.name == "csv" and layer not in ("sites", "claims"):
             raise UsageError("CSV export holds the sites or claims layer")
         refuse_inputs(path, self.checked.layers.root, [], directory=False)
+        layers = self.tables if form.multi_layer else {layer: self.tables[layer]}
         with writers.staging(path.parent) as tmp:
-            target = tmp / path.name
-            if fmt == "gpkg":
-                writers.write_gpkg(self.tables, target)
-            else:
-                write = {"geojson": writers.write_geojson, "csv": writers.write_csv, "parquet": writers.write_parquet}[fmt]
-                write(self.tables[layer], target)
+            writers.export_layers(layers, tmp / path.name, fmt=form.name)
             writers.publish(tmp, path.parent)
         return path

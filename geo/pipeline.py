@@ -14,7 +14,7 @@ from pyproj import Transformer
 from geo import border as border_mod
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
-from geo.columns import file_names, iso_dates, rounded_list, sort_rows, texts
+from geo.columns import sort_rows
 from geo.events import EventTables, imported_rows, locate_events, merge_events
 from geo.geocode import Geocoder, locate_sites, make_geocoder
 from geo.layers import Layers
@@ -130,37 +130,9 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
 def site_records(ds: Dataset) -> list[dict]:
     """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``).
 
-    Built column by column (rounding, dates and file names vectorised or once per distinct
-    value), then zipped into one dict per site.
+    The fields are :data:`geo.export.records.SITE_RECORD_FIELDS` (one list for these records
+    and ``check.json``); see :func:`geo.export.records.site_records`.
     """
-    s = ds.sites
-    if not len(s):
-        return []
-    obj = lambda c: s[c].to_numpy(dtype=object).tolist()  # noqa: E731
-    near = zip(rounded_list(s["near_lon"], 5), rounded_list(s["near_lat"], 5))
-    columns = {
-        "site_id": obj("site_id"),
-        "name": obj("name"),
-        "category": obj("category"),
-        "event_date": iso_dates(s["event_date"]).tolist(),
-        "lat": rounded_list(s["lat"], 5),
-        "lon": rounded_list(s["lon"], 5),
-        "precision": obj("precision"),
-        "where_prec": s["where_prec"].astype(np.int64).tolist(),
-        "geo_precision": s["geo_precision"].astype(np.int64).tolist(),
-        "radius_km": rounded_list(s["radius_km"], 1),
-        "country": obj("country"),
-        "admin1": obj("admin1"),
-        "side": obj("side"),
-        "distance_km": rounded_list(s["distance_km"], 2),
-        "uncertainty_km": rounded_list(s["uncertainty_km"], 1),
-        "nearest_border_point": [[x, y] for x, y in near],
-        "reported_location": obj("reported_location"),
-        "reported_country": obj("reported_country"),
-        "reported_admin1": obj("reported_admin1"),
-        "geocode_source": obj("geocode_source"),
-        "flags": [[{"code": f.code, "message": f.message} for f in fl] for fl in s["flags"]],
-        "source_line": (file_names(s["source_file"]) + ":" + texts(s["source_line"])).tolist(),
-    }
-    keys = list(columns)
-    return [dict(zip(keys, row)) for row in zip(*columns.values())]
+    from geo.export.records import site_records as records  # (geo.export imports this module's Dataset)
+
+    return records(ds)

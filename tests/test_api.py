@@ -60,7 +60,7 @@ def test_to_file_round_trips_through_gdal(ds, tmp_path):
     path = ds.to_file(tmp_path / "sites.gpkg")
     back = pyogrio.read_dataframe(path, layer="sites")
     assert sorted(back["site_id"]) == sorted(ds.sites["site_id"])
-    with pytest.raises(geo.UsageError, match="unknown export format"):
+    with pytest.raises(geo.UsageError, match="unknown format"):
         ds.to_file(tmp_path / "sites.xlsx")
     with pytest.raises(geo.UsageError, match="is a directory"):
         ds.to_file(tmp_path)

@@ -98,16 +98,24 @@ def _build(folder: Path) -> None:
         np.save(folder / name, ix.key_hashes(frame[column].drop_duplicates()))
 
 
+def _complete(folder: Path) -> bool:
+    """Whether ``folder`` holds every world table (an unreadable cache counts as missing)."""
+    try:
+        return all((folder / f).is_file() for f in FILES)
+    except OSError:
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def world_folder() -> Path:
-    """Folder of the world tables, built on first use; a temporary folder if the cache is not writable."""
+    """Folder of the world tables, built on first use; a temporary folder if the cache is not usable."""
     folder = cache_dir() / _cache_key()
-    if all((folder / f).is_file() for f in FILES):
+    if _complete(folder):
         return folder
     try:
         _build(folder)
     except OSError as exc:
-        log.info("geocoder cache not writable (%s): building in a temporary folder", exc)
+        log.info("geocoder cache not usable (%s): building in a temporary folder", exc)
         folder = Path(tempfile.mkdtemp(prefix="geo-geonames-"))
         _build(folder)
     return folder
@@ -115,24 +123,25 @@ def world_folder() -> Path:
 
 @functools.lru_cache(maxsize=8)
 def scope_tables(countries: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """GeoNames places of ``countries`` (gazetteer columns but ``alt_names``) and their name table."""
-    folder = world_folder() / ("scope-" + "-".join(countries))
+    """GeoNames places of ``countries`` with their provinces and countries (gazetteer columns but
+    ``alt_names``), and their name table.
+
+    Made from the packaged GeoNames data of those countries alone, so a theatre's first run does
+    not wait for the world tables (which only unknown names and the world scope need).
+    """
+    folder = cache_dir() / _cache_key() / ("scope-" + "-".join(countries))
     ppath, npath = folder / "places.parquet", folder / "names.parquet"
-    if ppath.is_file() and npath.is_file():
-        return pd.read_parquet(ppath), pd.read_parquet(npath)
-    world = world_folder()
-    places = pd.read_parquet(world / "places.parquet", filters=[("country", "in", list(countries))])
-    names = pd.read_parquet(world / "names.parquet", filters=[("country", "in", list(countries))])
-    new_row = np.full(int(places["row"].max()) + 1 if len(places) else 0, -1, dtype=np.int64)
-    new_row[places["row"].to_numpy()] = np.arange(len(places))
-    names = names.assign(row=new_row[names["row"].to_numpy()].astype(np.int32)).drop(columns=["country"])
-    order = np.argsort(names["skel_rank"].to_numpy(), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    names = names.assign(skel_rank=rank).reset_index(drop=True)
-    places = places.drop(columns=["row"]).reset_index(drop=True)
     try:
-        folder.mkdir(exist_ok=True)
+        if ppath.is_file() and npath.is_file():
+            return pd.read_parquet(ppath), pd.read_parquet(npath)
+    except (OSError, ValueError) as exc:  # unreadable or corrupt: made again below
+        log.info("scope tables in %s not usable (%s)", folder, exc)
+    areas = gz.area_rows()
+    places = pd.concat([gz.read_geonames(tuple(countries)), areas[areas["country"].isin(countries)]], ignore_index=True)
+    names = gz.name_table(places)
+    places = places.drop(columns=["alt_names"]).reset_index(drop=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
         _write(places, ppath)
         _write(names, npath)
     except OSError as exc:
