@@ -1,0 +1,83 @@
+"""Review files: the drafted rows as CSVs with the layers' columns plus evidence, for a person to check."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+from geo.draft.core import Draft
+from geo.schema import SCHEMAS, all_columns
+
+EVIDENCE = ["evidence", "span_start", "span_end", "confidence"]
+#: Review file of each layer, with the extra columns it carries.
+REVIEW_FILES = {"sources": [], "claimants": [], "sites": ["role", "also_named", *EVIDENCE], "claims": EVIDENCE}
+
+
+def _site_row(s: dict) -> dict:
+    row = {"site_id": s["site_id"], "name": s["name"], "place": s["place"], "reported_location": s["evidence"][:400],
+           "reported_country": s["country"], "reported_admin1": s["admin1"], "category": s["category"],
+           "event_date": s["event_date"], "precision": s["precision"], "source_ids": s["source_ids"],
+           "notes": "; ".join(x for x in ("drafted by geo draft", s.get("note")) if x),
+           "role": s["role"], "also_named": "|".join(s["also_named"]), "confidence": s["confidence"]}
+    if s.get("coordinates_needed"):
+        # The place name alone would resolve elsewhere at build time: keep the located point.
+        row.update(lat=s["lat"], lon=s["lon"], radius_km=s["radius_km"])
+    return row
+
+
+def _claim_row(c: dict) -> dict:
+    return {**{k: c.get(k) for k in all_columns(SCHEMAS["claims"])}, "site_id": c["site"], "claimant_id": c["claimant"],
+            "confidence": c["confidence"]}
+
+
+def review_tables(draft: Draft) -> dict[str, list[dict]]:
+    """Rows of each review file: new incident sites only (existing ones are referenced, not repeated)."""
+    sites = [_site_row(s) for s in draft.sites if s["role"] == "incident" and not s["existing_site"]]
+    out = {"sources": [draft.source], "claimants": list(draft.claimants), "sites": sites,
+           "claims": [_claim_row(c) for c in draft.claims]}
+    spans = {"sites": [s for s in draft.sites if s["role"] == "incident" and not s["existing_site"]], "claims": draft.claims}
+    for kind, src in spans.items():
+        for row, s in zip(out[kind], src):
+            row["evidence"], (row["span_start"], row["span_end"]) = s["evidence"], s["span"]
+    return out
+
+
+def _csv_text(columns: list[str], rows: list[dict]) -> str:
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in columns})
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temp file beside ``path``, then ``os.replace`` it: a failed run loses nothing."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_review(draft: Draft, out_dir: str | Path) -> list[Path]:
+    """Write ``sources.csv``, ``claimants.csv``, ``sites.csv``, ``claims.csv`` and ``unknown_places.csv`` to ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, rows in review_tables(draft).items():
+        path = out / f"{kind}.csv"
+        write_atomic(path, _csv_text(all_columns(SCHEMAS[kind]) + REVIEW_FILES[kind], rows))
+        written.append(path)
+    path = out / "unknown_places.csv"
+    unknown = [{"name": u["name"], "evidence": u["evidence"], "span_start": u["span"][0], "span_end": u["span"][1]}
+               for u in draft.unknown_places]
+    write_atomic(path, _csv_text(["name", "evidence", "span_start", "span_end"], unknown))
+    written.append(path)
+    return written
