@@ -138,7 +138,8 @@ def _resolves_alone(geocoder: Geocoder, name: str, place_id: str) -> bool:
 def _sites(body: str, sentences: list[Sentence], mentions: list[Mention], events: list[dt.date],
            existing: pd.DataFrame | None, source_id: str, geocoder: Geocoder) -> tuple[list[dict], dict[int, str]]:
     """One site per place (names merged), and the site id of every mention (by its start)."""
-    sites, by_mention, used = [], {}, set()
+    sites, by_mention = [], {}
+    used = set(existing["site_id"]) if existing is not None else set()  # a new site never takes an existing id
     for group in group_mentions(mentions):
         role = best_role(group)
         first = next((m for m in group if m.role == role), group[0])
@@ -154,7 +155,7 @@ def _sites(body: str, sentences: list[Sentence], mentions: list[Mention], events
         site["coordinates_needed"] = not _resolves_alone(geocoder, m.name, m.place_id)
         base = site["existing_site"] or slug(m.name if m.precision in ("district", "province") else names[0])
         sid, n = base, 2
-        while sid in used:
+        while sid in used and not site["existing_site"]:
             sid, n = f"{base}-{n}", n + 1
         used.add(sid)
         site["site_id"] = sid

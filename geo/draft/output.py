@@ -8,7 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from geo.draft.core import Draft
+from geo.draft.article import read_article
+from geo.draft.core import Draft, draft_report
 from geo.schema import SCHEMAS, all_columns
 
 EVIDENCE = ["evidence", "span_start", "span_end", "confidence"]
@@ -81,3 +82,32 @@ def write_review(draft: Draft, out_dir: str | Path) -> list[Path]:
     write_atomic(path, _csv_text(["name", "evidence", "span_start", "span_end"], unknown))
     written.append(path)
     return written
+
+
+def draft_file(path: str | Path, *, published=None, source_id: str | None = None, layers: str | Path = "layers",
+               out_dir: str | Path | None = None) -> Draft:
+    """Read a report file ("-" for stdin), draft it, and write the review CSVs to ``out_dir`` when given."""
+    d = draft_report(read_article(path), published=published, layers=layers, source_id=source_id)
+    if out_dir is not None:
+        write_review(d, out_dir)
+    return d
+
+
+def summary_lines(draft: Draft) -> list[str]:
+    """A short, readable listing of a draft (the default output of ``geo draft``)."""
+    src = draft.source
+    lines = [f"source {src['source_id']}: {src['outlet']}, {src['published']}" + (f" — {src['title']}" if src.get("title") else "")]
+    for s in draft.sites:
+        where = f"{s['lat']:.4f}, {s['lon']:.4f} ±{s['radius_km']:g} km {s['precision']}"
+        also = f" (also {', '.join(s['also_named'])})" if s["also_named"] else ""
+        known = f" = existing site {s['existing_site']}" if s["existing_site"] else ""
+        lines.append(f"site  {s['site_id']:24} {s['role']:12} {s['name']}{also} -> {s['place']} [{s['country']}] {where}{known}")
+    for c in draft.claims:
+        fig = "/".join("" if v is None else f"{v:g}" for v in (c["low"], c["best"], c["high"]))
+        lines.append(f"claim {c['claim_id']:24} {c['quantity']:18} {fig:>12} {c['subject'] or '':28} {c['claimant']:12} "
+                     f"{c['site'] or '-':20} {c['claim_date']}  ({c['speaker'][:40]})")
+    for c in draft.claimants:
+        lines.append(f"new claimant {c['claimant_id']}: {c['name']}")
+    for u in draft.unknown_places:
+        lines.append(f"unknown place {u['name']!r}: {u['evidence'][:90]}")
+    return lines

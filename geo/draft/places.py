@@ -35,7 +35,7 @@ border guard guards regional military royal national assembly parliament senate 
 regiment division battalion unit hospital statement report update live breaking related comments advertisement""".split())
 DEMONYMS = set("""afghan afghans pakistani pakistanis thai cambodian cambodians khmer indian chinese tajik kyrgyz iranian
 saudi qatari russian american british""".split())
-EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"
+EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"
                    r"blasts?|explosions?|bomb\w*|killed|dead|died|wounded|injured|martyred|skirmish\w*|gunfight|shootout|rockets?|"
                    r"mortars?|deploy\w*|captured|destroyed|displaced|landmine|mine|drones?|assault|raid\w*|targeted|hit|violence|"
                    r"incident|face-off|exchange|conflict|took place|took positions|shot)\b", re.I)
@@ -124,9 +124,12 @@ def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> lis
                 listed = prev_cue and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s*", text[prev_end:cs] if prev_end >= 0 else "x")
                 cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or re.match(r"-based\b", after))
                 query = _title(name) + (f" {kw.group(1).lower()}" if kw and kw.group(1).lower() in ("province", "district", "region") else "")
-                m, conf = locator.locate(query)
+                hint = _context_hint(text, sent, cs, ce)
+                m, conf = locator.locate(query, **hint)
                 if m is None and query != _title(name):
-                    m, conf = locator.locate(_title(name))
+                    m, conf = locator.locate(_title(name), **hint)
+                if m is None and hint:
+                    m, conf = locator.locate(query)
                 if m is not None and (m.origin != "geonames" or cue or _dateline(text, sent, cs, ce)):
                     out.append(Mention(name, cs, ce, si, m, conf, "", kw.group(1).lower() if kw else None, cue))
                     prev_cue, prev_end = True, ce
@@ -137,6 +140,23 @@ def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> lis
                     prev_cue, prev_end = True, ce
                     break
     return out
+
+
+_CTX_RIGHT = re.compile(r"^\s*(?:district|area|town|village|city|tehsil|agency)?\s*(?:,|\bin\b|\bof\b)\s+(?:the\s+)?(?:[a-z]+ern\s+)?"
+                        r"(?:province of\s+)?(?P<y>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)")
+_CTX_LEFT = re.compile(r"(?P<y>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)[’']s\s+(?:[a-z]+\s+){0,2}$")
+
+
+def _context_hint(text: str, sent: Sentence, start: int, end: int) -> dict:
+    """Country / province hints the text gives with a name: "X district of Y", "Y's X", "X, Y", "X in Y"."""
+    from geo.geocode import parse_query
+
+    ys = [m.group("y") for m in (_CTX_RIGHT.match(text[end:min(sent.end, end + 60)]), _CTX_LEFT.search(text[max(sent.start, start - 60):start])) if m]
+    for y in ys:
+        q = parse_query(f"X, {y}")
+        if q.context is not None and (q.country or q.admin1):
+            return {k: v for k, v in (("country", q.country), ("admin1", q.admin1)) if v}
+    return {}
 
 
 def _dateline(text: str, sent: Sentence, start: int, end: int) -> bool:

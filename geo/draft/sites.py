@@ -75,9 +75,11 @@ def match_existing(site: dict, existing: pd.DataFrame | None) -> str | None:
     when = dt.date.fromisoformat(site["event_date"])
     rows = [r for r in existing.to_dict("records")
             if r["event_date"] is None or abs((pd.Timestamp(r["event_date"]).date() - when).days) <= SAME_INCIDENT_DAYS]
-    for row in rows:
-        if row.get("place_id") and row["place_id"] == site.get("place_id"):
-            return row["site_id"]
+    same = [r for r in rows if r.get("place_id") and r["place_id"] == site.get("place_id")]
+    if same:
+        # Several sites at one place: the closest in date, then the one of the same name.
+        return min(same, key=lambda r: (abs((pd.Timestamp(r["event_date"]).date() - when).days) if r["event_date"] is not None else 99,
+                                        slug(str(r["name"])) != slug(site["name"])))["site_id"]
     for row in rows:
         if row.get("lat") is None or pd.isna(row["lat"]):
             continue
