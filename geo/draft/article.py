@@ -16,6 +16,7 @@ from geo.errors import UsageError
 _DROP = "script, style, noscript, nav, header, footer, aside, form, iframe, svg, figure figcaption, button"
 #: Block elements that each become one paragraph.
 _BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, blockquote"
+_BLOCK_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote"}
 _HTML_SNIFF = re.compile(r"^\s*(?:<!doctype html|<html|<head|<body|<article|<p[ >])", re.I)
 
 
@@ -119,9 +120,9 @@ def html_article(html: str) -> Article:
     if root is not None:
         for node in root.css(_BLOCKS):
             # A paragraph inside a list item (or a blockquote) is taken once, at the innermost block.
-            if node.css_first(_BLOCKS) is not None:
+            if sum(c.tag in _BLOCK_TAGS for c in node.traverse()) > 1:
                 continue
-            text = " ".join(node.text(separator=" ").split())
+            text = " ".join(node.text(separator="").split())
             if text:
                 paragraphs.append(text)
         if not paragraphs:

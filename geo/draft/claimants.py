@@ -47,9 +47,12 @@ class Speech:
 
 
 def _clean(np: str) -> str:
-    np = np.strip(" ,\"'“”‘’()")
     for _ in range(3):
-        np = _TRIM_LEFT.sub("", _TRIM_RIGHT.sub("", np)).strip(" ,\"'“”‘’")
+        np = _TRIM_LEFT.sub("", _TRIM_RIGHT.sub("", np.strip(" ,\"'“”‘’"))).strip(" ,\"'“”‘’")
+    while np.endswith(")") and np.count(")") > np.count("("):
+        np = np[:-1]
+    while np.startswith("(") and np.count("(") > np.count(")"):
+        np = np[1:]
     return " ".join(np.split())
 
 
