@@ -16,6 +16,9 @@ _TRIM_RIGHT = re.compile(r"\s*,?\s*(?:has|have|had|also|later|then|on \w+|in a s
 #: Pronouns and generic heads that point back at an earlier speaker.
 GENERIC = re.compile(r"^(?:it|he|she|they|the (?:official|officials|spokesman|spokeswoman|spokesperson|ministry|military|army|"
                      r"statement|police|source|sources|governor|commander|minister|government|authorities))$", re.I)
+#: Unnamed officials: their side is the report's dateline country when nothing else tells.
+OFFICIAL = re.compile(r"^(?:the\s+)?(?:(?:security|military|government|senior|local|intelligence|defen[cs]e|border)\s+)?"
+                      r"(?:officials?|sources?|military|army|spokesman|spokesperson|authorities)$", re.I)
 #: Names and adjectives that tie a speaker to one country (lower case).
 COUNTRY_CUES = {
     "AF": ("afghan", "afghanistan", "taliban", "kabul", "islamic emirate", "mujahid"),
@@ -93,6 +96,9 @@ def speeches(sentence: str) -> list[Speech]:
             np = right  # "..., said Mehmood Jan Babar"
         else:
             np = _left_phrase(left) or right
+            rel = re.search(r"([A-Z][^,;:]{1,60}),\s+(?:which|who)\b[^,]*$", left)
+            if re.fullmatch(r"(?:which|who|that)(?:\s.*)?", np, re.I) and rel:
+                np = _clean(rel.group(1))  # "News agency ANI, which on Tuesday reported"
         if np:
             out.append(Speech(np, m.start(), bool(GENERIC.match(np))))
     return sorted(out, key=lambda s: s.verb_start)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.draft.article import Article, parse_article
-from geo.draft.claimants import pick_claimant, side_of, speech_for, speeches
+from geo.draft.claimants import OFFICIAL, pick_claimant, side_of, speech_for, speeches
 from geo.draft.dates import dates_in
 from geo.draft.geocoding import Locator, country_names
 from geo.draft.places import Mention, assign_roles, find_mentions
@@ -185,7 +185,10 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
     side = side_of(sp.phrase, place_country=locator.country_of)
     base = re.match(r"\s*(?:In|From)\s+([A-Z][\w' -]+?),", sent.text[:sp.verb_start])
     if side is None and base:  # "In Bangkok, the Public Health Ministry said"
-        side = locator.country_of(base.group(1))
+        side = locator.country_of(base.group(1), curated_only=False)
+    if side is None and OFFICIAL.match(sp.phrase):
+        # Unnamed officials in a report with a dateline: the dateline's country (KHYBER AGENCY, Islamabad).
+        side = state.get("dateline")
     if side is not None:
         state["last"] = (sp.phrase, side)
     state["paragraph"] = sent.paragraph
@@ -195,7 +198,8 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
 def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict[int, str], claimants: list[dict],
             locator: Locator, published: dt.date, source_id: str, outlet: str) -> tuple[list[dict], list[dict]]:
     """Claims for every count in the text, attributed, dated and tied to the one site their sentence names."""
-    out, new, seen, state = [], {}, set(), {}
+    out, new, seen = [], {}, set()
+    state = {"dateline": next((m.match.country for m in mentions if m.role == "dateline" and m.match is not None), None)}
     for si, sent in enumerate(sentences):
         counts = counts_in(sent.text)
         if not counts:

@@ -83,11 +83,15 @@ class Locator:
         found.sort(key=lambda t: (-t[1], t[0].origin == "geonames", t[0].radius_km))
         return found[0]
 
-    def country_of(self, text: str) -> str | None:
-        """Country of the first curated place named in ``text`` (for "Kandahar police spokesman")."""
+    def country_of(self, text: str, *, curated_only: bool = True) -> str | None:
+        """Country of the first place named in ``text`` (for "Kandahar police spokesman").
+
+        Only curated places count unless ``curated_only`` is False: GeoNames has a village for
+        many a person's name.
+        """
         for m in re.finditer(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*", text):
             for words in (m.group(0), m.group(0).split()[0]):
                 hit, conf = self.locate(words)
-                if hit is not None and hit.origin != "geonames":
+                if hit is not None and (hit.origin != "geonames" or not curated_only):
                     return hit.country
         return None

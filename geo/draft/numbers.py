@@ -10,7 +10,7 @@ from text_to_num import text2num
 _UNITS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
           "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million")
 _WORDNUM = rf"(?:{_UNITS})(?:(?:[\s-]+|\s+and\s+)(?:{_UNITS}))*"
-_DIGITS = r"(?<![\w,.])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\d,])"
+_DIGITS = r"(?<![\w.])(?<!\d,)(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\d|,\d)"
 _NUM = rf"(?:{_DIGITS}|\b{_WORDNUM}\b)"
 #: Vague amounts: low bound (best None) or an exact best.
 VAGUE = {"a dozen": (None, 12), "dozen": (None, 12), "dozens": (24, None), "scores": (40, None),
@@ -22,7 +22,7 @@ _HEDGE_BELOW = r"fewer than|less than|under|nearly|almost|just under"
 _HEDGE_ABOUT = r"about|around|some|roughly|approximately|an estimated|nearly|close to"
 FIGURE_RE = re.compile(
     rf"(?P<range>(?:between\s+)?(?P<a>{_NUM})(?:\s+(?:and|to|or)\s+|(?<=\d)\s*[-–]\s*(?=\d))(?P<b>{_NUM})(?!\s*(?:-|–)?\s*year))"
-    rf"|(?P<hedge>{_HEDGE_LOW}|{_HEDGE_MORE}|{_HEDGE_HIGH}|{_HEDGE_BELOW}|{_HEDGE_ABOUT})?\s*(?:(?P<vague>tens of thousands|dozens|scores|hundreds|thousands|a dozen)|(?P<n>{_NUM})(?P<dozen>\s+dozen)?)(?!\s*(?:-|–)\s*year|-)",
+    rf"|(?:\b(?P<hedge>{_HEDGE_LOW}|{_HEDGE_MORE}|{_HEDGE_HIGH}|{_HEDGE_BELOW}|{_HEDGE_ABOUT})\s+)?(?:(?P<vague>tens of thousands|dozens|scores|hundreds|thousands|a dozen)|(?P<n>{_NUM})(?P<dozen>\s+dozen)?)(?!\s*(?:-|–)\s*year|-)",
     re.I,
 )
 #: What follows a number that is not a count of people or things (units, times, ages).

@@ -134,6 +134,9 @@ def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> lis
                     out.append(Mention(name, cs, ce, si, m, conf, "", kw.group(1).lower() if kw else None, cue))
                     prev_cue, prev_end = True, ce
                     break
+                if m is None and name.isupper() and (cs, ce) == (s, e) and _dateline(text, sent, cs, ce):
+                    out.append(Mention(name, cs, ce, si, None, 0.5, "unknown", "dateline", True))
+                    break
                 strong = kw or _KEY_OF.search(before) or listed or _KEY_IN_NAME.search(name) or (_NEAR.search(before) and EVENT.search(sent.text))
                 if m is None and strong and (cs, ce) == (s, e) and not _TITLE.search(before):
                     out.append(Mention(name, cs, ce, si, None, 0.5, "unknown", kw.group(1).lower() if kw else None, True))

@@ -29,11 +29,11 @@ PEOPLE = (r"soldiers?|troops|personnel|civilians?|people|persons|militants?|figh
           r"residents?|villagers?|assailants|attackers|members|others|majors?|colonels?|jawans?|servicem[ae]n|citizens|"
           r"nationals|rebels|policem[ae]n|personnel|individuals|students|workers")
 _HEAD = rf"(?P<head>check posts|{'|'.join(k for k in THINGS if k != 'check posts')}|(?:{PEOPLE})(?:\s+(?:{PEOPLE}))*)"
-_NP = re.compile(rf"^\s+(?:of\s+(?:its|their|his|her|our|the)\s+)?(?P<mods>(?:[\w'’().“”\"-]+\s+){{0,4}}?){_HEAD}\b", re.I)
+_NP = re.compile(rf"^\s+(?:of\s+(?:its|their|his|her|our|the)\s+)?(?P<mods>(?:(?!(?:and|or|\d+)\s)[\w'’().“”\"-]+\s+){{0,4}}?){_HEAD}\b", re.I)
 _BACK = re.compile(r"(?:(?P<t>killed|killing|kill|wounded|wounding|injuring|injured|captured|capturing|seized|destroyed|destroying|"
                    r"relocating|evacuated|evacuating|displaced|detained|arrested)|(?P<n>deaths? of|death toll (?:of|rose to|to|at)|"
                    r"toll (?:of|rose to|at)|injuries to|killing of|casualties of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
-_BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. ", re.I)
+_BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|which|who|it|this)\b", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
 _ARTICLE = re.compile(rf"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’-]+\s+){{0,3}}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
                       r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen)\b"
