@@ -14,10 +14,10 @@ _ACCORDING = re.compile(r"\b(?:according to|citing|as reported by|reported by|qu
 _TRIM_LEFT = re.compile(r"^(?:and|but|while|as|also|meanwhile|later|however|then|in a statement|on \w+|the official)\s*,?\s+", re.I)
 _TRIM_RIGHT = re.compile(r"\s*,?\s*(?:has|have|had|also|later|then|on \w+|in a statement|earlier|first|further|meanwhile|on the phone)\s*$", re.I)
 #: Pronouns and generic heads that point back at an earlier speaker.
-GENERIC = re.compile(r"^(?:it|he|she|they|the (?:official|officials|spokesman|spokeswoman|spokesperson|ministry|military|army|"
+GENERIC = re.compile(r"^(?:it|he|she|they|the (?:(?:health|defen[cs]e|interior|foreign|information|home|border)\s+)?(?:official|officials|spokesman|spokeswoman|spokesperson|ministry|military|army|"
                      r"statement|police|source|sources|governor|commander|minister|government|authorities))$", re.I)
 #: Unnamed officials: their side is the report's dateline country when nothing else tells.
-OFFICIAL = re.compile(r"^(?:the\s+)?(?:(?:security|military|government|senior|local|intelligence|defen[cs]e|border)\s+)?"
+OFFICIAL = re.compile(r"^(?:(?:the|another|a|an|one|some|other)\s+)?(?:(?:security|military|government|senior|local|intelligence|defen[cs]e|border)\s+)?"
                       r"(?:officials?|sources?|military|army|spokesman|spokesperson|authorities)$", re.I)
 #: Names and adjectives that tie a speaker to one country (lower case).
 COUNTRY_CUES = {
@@ -33,6 +33,8 @@ COUNTRY_CUES = {
 }
 #: Words that are not the country speaking ("the Pakistan Taliban" is not Pakistan's government).
 _NOT_A_SIDE = re.compile(r"pakistan(?:i)? taliban|tehr[ei]e?k[- ]?[ie]?[- ]?taliban|\bttp\b|state of|border of|side of", re.I)
+#: "confirmed reports of", "the claims": the verb's spelling used as a noun.
+_NOUN_USE = re.compile(r"\b(?:the|confirmed|unconfirmed|these|those|initial|earlier|some|no|such|similar|their|its)\s+$", re.I)
 _PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are|being)\s+$", re.I)
 _NON_OFFICIAL = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank)\b", re.I)
 _STATE_MEDIA = re.compile(r"state[- ](?:run |owned )?(?:media|radio|television|tv|broadcaster|news agency)", re.I)
@@ -86,7 +88,8 @@ def speeches(sentence: str) -> list[Speech]:
         out.append(Speech(np, m.start(), bool(GENERIC.match(np))))
     for m in _SPEECH.finditer(sentence):
         left = sentence[:m.start()]
-        if any(abs(s.verb_start - m.start()) < 25 and s.verb_start <= m.start() for s in out) or _PASSIVE.search(left):
+        if any(abs(s.verb_start - m.start()) < 25 and s.verb_start <= m.start() for s in out) or _PASSIVE.search(left) \
+                or _NOUN_USE.search(left) or re.match(r"\s+of\b", sentence[m.end():]):
             continue
         if m.group("v").lower().endswith("ing"):
             out.append(Speech("", m.start(), True))  # "while claiming ...": the subject said it before

@@ -173,6 +173,17 @@ def _claimant_row(side: str, phrase: str) -> dict:
             "description": f"Drafted from the speaker {phrase!r}; review"}
 
 
+def _named_before(phrase: str, state: dict) -> str | None:
+    """The side of an earlier speaker whose phrase contains this one's name ("Neth Pheaktra", "Ministry of Health")."""
+    key = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(), flags=re.I).lower()
+    if len(key) < 6:
+        return None
+    for earlier, side in reversed(state.get("named", [])):
+        if key in earlier.lower() and side != "media":
+            return side
+    return None
+
+
 def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple[str | None, str | None]:
     """(speaker phrase, side) for a figure at ``pos`` in ``sent``; ``state`` carries the last speakers."""
     sp = speech_for(speeches(sent.text), pos)
@@ -182,7 +193,7 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
         return None, None
     if sp.generic or not sp.phrase:
         return state.get("last") or (sp.phrase or None, None)
-    side = side_of(sp.phrase, place_country=locator.country_of)
+    side = side_of(sp.phrase, place_country=locator.country_of) or _named_before(sp.phrase, state)
     base = re.match(r"\s*(?:In|From)\s+([A-Z][\w' -]+?),", sent.text[:sp.verb_start])
     if side is None and base:  # "In Bangkok, the Public Health Ministry said"
         side = locator.country_of(base.group(1), curated_only=False)
@@ -191,6 +202,7 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
         side = state.get("dateline")
     if side is not None:
         state["last"] = (sp.phrase, side)
+        state.setdefault("named", []).append((sp.phrase, side))
     state["paragraph"] = sent.paragraph
     return sp.phrase, side
 

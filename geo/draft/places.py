@@ -18,8 +18,11 @@ KEYWORDS = {"province": "province", "region": "province", "state": "province", "
             "border post": "point", "post": "point", "pass": "point", "temple": "point", "river": None, "commune": "point",
             "market": "point", "bazaar": "point", "hill": "point", "mountains": None, "checkpoint": "point"}
 _KEY_AFTER = re.compile(r"^\s+(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r")\b", re.I)
-_KEY_OF = re.compile(r"\b(?:the\s+)?(?:village|town|city|district|province|area|border post|post|region|crossing)\s+of\s+$", re.I)
+_KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing)\s+of\s+$", re.I)
 _PREP = re.compile(r"\b(?:in|at|near|from|into|outside|across|toward|towards|around|to|of|between|including|included)\s+(?:the\s+)?$", re.I)
+#: Keywords kept in the geocoder query ("Preah Vihear temple" is the temple, not the province).
+_KEEP = {"province": "province", "district": "district", "region": "region", "temple": "Temple", "pass": "Pass",
+         "crossing": "crossing", "valley": "Valley", "river": "River"}
 _NEAR = re.compile(r"\b(?:in|at|near|including|outside)\s+(?:the\s+)?(?:[a-z]+\s+)?$", re.I)
 _KEY_IN_NAME = re.compile(r"\s(?:Temple|District|Province|Village|Valley|River|Pass|Crossing|Area|Region|Camp|Post)$")
 _TITLE = re.compile(r"\b(?:president|minister|general|gen|lt|col|maj|major|spokesman|spokeswoman|spokesperson|mr|mrs|ms|dr|maulavi|mullah|"
@@ -78,6 +81,8 @@ def _runs(text: str) -> list[tuple[int, int]]:
 
 
 def _usable(words: list[str]) -> bool:
+    if any(re.search(r"-[a-z]", w) for w in words):  # "UNESCO-listed", "Taliban-led": adjectives, not names
+        return False
     low = [p for w in words for p in w.lower().strip(".").split("-") if p]
     if any(w in ("pak", "af-pak", "indo") for w in low):
         return False
@@ -123,7 +128,7 @@ def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> lis
                 kw = _KEY_AFTER.match(after)
                 listed = prev_cue and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s*", text[prev_end:cs] if prev_end >= 0 else "x")
                 cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or re.match(r"-based\b", after))
-                query = _title(name) + (f" {kw.group(1).lower()}" if kw and kw.group(1).lower() in ("province", "district", "region") else "")
+                query = _title(name) + (f" {_KEEP.get(kw.group(1).lower(), '')}".rstrip() if kw else "")
                 hint = _context_hint(text, sent, cs, ce)
                 m, conf = locator.locate(query, **hint)
                 if m is None and query != _title(name):

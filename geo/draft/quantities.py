@@ -15,7 +15,7 @@ TRIGGERS = {
     "captured": r"captured|capturing|seized|seizing|taken prisoner|detained|arrested|abducted",
     "destroyed": r"destroyed|destroying|demolished|razed|rendered inoperative",
     "evacuated": r"evacuated|evacuating|relocating|relocated|fled",
-    "displaced": r"displaced",
+    "displaced": r"displaced|displacement|to flee|forced to flee",
     "casualties": r"casualties",
     "missing": r"missing",
 }
@@ -31,12 +31,12 @@ PEOPLE = (r"soldiers?|troops|personnel|civilians?|people|persons|militants?|figh
 _HEAD = rf"(?P<head>check posts|{'|'.join(k for k in THINGS if k != 'check posts')}|(?:{PEOPLE})(?:\s+(?:{PEOPLE}))*)"
 _NP = re.compile(rf"^\s+(?:of\s+(?:its|their|his|her|our|the)\s+)?(?P<mods>(?:(?!(?:and|or|\d+)\s)[\w'’().“”\"-]+\s+){{0,4}}?){_HEAD}\b", re.I)
 _BACK = re.compile(r"(?:(?P<t>killed|killing|kill|wounded|wounding|injuring|injured|captured|capturing|seized|destroyed|destroying|"
-                   r"relocating|evacuated|evacuating|displaced|detained|arrested)|(?P<n>deaths? of|death toll (?:of|rose to|to|at)|"
-                   r"toll (?:of|rose to|at)|injuries to|killing of|casualties of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
+                   r"relocating|evacuated|evacuating|displaced|displacing|detained|arrested)|(?P<n>deaths? of|death toll (?:of|rose to|to|at)|"
+                   r"toll (?:of|rose to|at)|injuries to|killing of|casualties of|displacement of|evacuation of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
 _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|which|who|it|this)\b", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
-_ARTICLE = re.compile(rf"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’-]+\s+){{0,3}}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
-                      r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen)\b"
+_ARTICLE = re.compile(rf"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’()-]+\s+){{0,3}}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
+                      r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer)\b"
                       r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost)\b)")
 
 
@@ -52,6 +52,17 @@ class Count:
     unit: str
     start: int
     end: int
+
+
+def _counts_something_else(after: str) -> bool:
+    """True when the words after a number name a thing no quantity is about ("the two countries", "three border provinces")."""
+    words = re.findall(r"[A-Za-z]+", after[:40])[:2]
+    for w in words:
+        if _TRIGGER_RE.fullmatch(w) or re.fullmatch(PEOPLE, w, re.I) or w.lower() in THINGS or w.lower() in ("more", "others", "of"):
+            return False
+        if len(w) > 4 and w.islower() and w.endswith("s"):
+            return True
+    return False
 
 
 def _trigger_kind(m: re.Match) -> str:
@@ -112,6 +123,8 @@ def counts_in(sentence: str) -> list[Count]:
         if _SUBSET.search(sentence[:f.start]) or re.match(r"\s+of\s+(?:the|these|those)\b", sentence[f.end:]):
             continue
         np = _NP.match(sentence[f.end:])
+        if np is None and _counts_something_else(sentence[f.end:]):
+            continue  # "the two countries", "three border provinces": counts of something else
         if np and _TRIGGER_RE.search(np.group("mods")):
             np = None
         kind = _back_trigger(sentence, f.start)
