@@ -72,7 +72,9 @@ def parse_article(raw: str, *, fmt: str | None = None) -> Article:
     if fmt == "markdown":
         art = html_article(MarkdownIt().render(raw))
         return Article(text=art.text, source={**art.source, "title": _first_heading(raw)}, fmt="markdown")
-    text = "\n\n".join(p for p in (" ".join(b.split()) for b in re.split(r"\n\s*\n", raw.replace("\r\n", "\n"))) if p)
+    # Lines join into paragraphs, except list items, which stay one per line.
+    blocks = re.split(r"\n\s*\n", re.sub(r"\n(?=\s*[-*•]\s)", "\n\n", raw.replace("\r\n", "\n")))
+    text = "\n\n".join(p for p in (" ".join(b.split()) for b in blocks) if p)
     return Article(text=text, source=_empty_source(), fmt="text")
 
 

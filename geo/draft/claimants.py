@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 _VERBS = (r"said|says|say|saying|told|tells|claimed|claims|claiming|reported|reports|reporting|added|adds|stated|states|noted|"
           r"confirmed|confirms|admitted|admits|asserted|alleged|alleges|announced|announces|accused|denied|insisted|warned|"
-          r"maintained|has learnt|has learned|quoted|estimated|put the toll")
+          r"maintained|has learnt|has learned|quoted|estimated|put the toll|blamed|confirming|confirmed")
 _SPEECH = re.compile(rf"\b(?P<v>{_VERBS})\b", re.I)
 _ACCORDING = re.compile(r"\b(?:according to|citing|as reported by|reported by|quoted by)\s+(?P<np>[^,.;:]{2,90})", re.I)
 _TRIM_LEFT = re.compile(r"^(?:and|but|while|as|also|meanwhile|later|however|then|in a statement|on \w+|the official)\s*,?\s+", re.I)
 _TRIM_RIGHT = re.compile(r"\s*,?\s*(?:has|have|had|also|later|then|on \w+|in a statement|earlier|first|further|meanwhile|on the phone)\s*$", re.I)
 #: Pronouns and generic heads that point back at an earlier speaker.
 GENERIC = re.compile(r"^(?:it|he|she|they|the (?:(?:health|defen[cs]e|interior|foreign|information|home|border)\s+)?(?:official|officials|spokesman|spokeswoman|spokesperson|ministry|military|army|"
-                     r"statement|police|source|sources|governor|commander|minister|government|authorities))$", re.I)
+                     r"statement|police|source|sources|governor|commander|minister|government|authorities|group|side|provincial administration))$", re.I)
 #: Unnamed officials: their side is the report's dateline country when nothing else tells.
 OFFICIAL = re.compile(r"^(?:(?:the|another|a|an|one|some|other)\s+)?(?:(?:security|military|government|senior|local|intelligence|defen[cs]e|border)\s+)?"
                       r"(?:officials?|sources?|military|army|spokesman|spokesperson|authorities)$", re.I)
@@ -70,8 +70,7 @@ def _left_phrase(left: str) -> str:
         return _clean(", ".join(parts[-2:]))
     if len(parts) >= 2 and re.search(r"\b(?:were|was|is|are|had|have|has|been)\b", ", ".join(parts[:-1])):
         return _clean(parts[-1])  # "..., the army said": the clause before the comma is what was said
-    words = parts[-1].split() if len(parts) == 1 or len(parts[-1].split()) > 1 else seg.split()
-    return _clean(" ".join(words[-12:]))
+    return _clean(" ".join(parts[-1].split()[-12:]))
 
 
 def speeches(sentence: str) -> list[Speech]:
@@ -92,7 +91,9 @@ def speeches(sentence: str) -> list[Speech]:
                 or _NOUN_USE.search(left) or re.match(r"\s+of\b", sentence[m.end():]):
             continue
         if m.group("v").lower().endswith("ing"):
-            out.append(Speech("", m.start(), True))  # "while claiming ...": the subject said it before
+            # "with the Afghan side confirming ...": the subject is right before; "while claiming": said before
+            np = re.search(r"\bwith\s+((?:the\s+)?[\w'’ -]{2,60})$", left.rstrip())
+            out.append(Speech(_clean(np.group(1)), m.start(), False) if np else Speech("", m.start(), True))
             continue
         right = _clean(re.split(r"[,.;:]", sentence[m.end():], maxsplit=1)[0])
         if re.search(r"[,\"”’]\s*$", left) and _inverted(right):

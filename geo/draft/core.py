@@ -187,6 +187,8 @@ def _named_before(phrase: str, state: dict) -> str | None:
 def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple[str | None, str | None]:
     """(speaker phrase, side) for a figure at ``pos`` in ``sent``; ``state`` carries the last speakers."""
     sp = speech_for(speeches(sent.text), pos)
+    if sp is None and (re.match(r"[-*•]\s", sent.text) or state.get("intro")):
+        return state.get("last") or (None, None)  # a list item after "The affected areas included:"
     if sp is None:
         if state.get("paragraph") == sent.paragraph and state.get("last"):
             return state["last"]
@@ -214,6 +216,7 @@ def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict
     state = {"dateline": next((m.match.country for m in mentions if m.role == "dateline" and m.match is not None), None)}
     for si, sent in enumerate(sentences):
         counts = counts_in(sent.text)
+        state["intro"] = si > 0 and sentences[si - 1].text.rstrip().endswith(":")
         if not counts:
             if speeches(sent.text):
                 _attribute(sent, len(sent.text), state, locator)
@@ -227,7 +230,8 @@ def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict
             if row is None:
                 row = new[side] = _claimant_row(side, phrase or outlet)
             site = next(iter(sites)) if len(sites) == 1 else None
-            key = (row["claimant_id"], c.quantity, c.low, c.best, c.high, site)
+            head = (c.subject or "").lower().split(" ")[-1]  # "one civilian" and "one soldier" killed are two claims
+            key = (row["claimant_id"], c.quantity, c.low, c.best, c.high, site, head)
             if key in seen:
                 continue
             seen.add(key)

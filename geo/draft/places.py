@@ -23,7 +23,7 @@ _PREP = re.compile(r"\b(?:in|at|near|from|into|outside|across|toward|towards|aro
 #: Keywords kept in the geocoder query ("Preah Vihear temple" is the temple, not the province).
 _KEEP = {"province": "province", "district": "district", "region": "region", "temple": "Temple", "pass": "Pass",
          "crossing": "crossing", "valley": "Valley", "river": "River"}
-_NEAR = re.compile(r"\b(?:in|at|near|including|outside)\s+(?:the\s+)?(?:[a-z]+\s+)?$", re.I)
+_NEAR = re.compile(r"\b(?:in|at|near|including|outside|close to)\s+(?:the\s+)?(?:[a-z]+\s+)?$", re.I)
 _KEY_IN_NAME = re.compile(r"\s(?:Temple|District|Province|Village|Valley|River|Pass|Crossing|Area|Region|Camp|Post)$")
 _TITLE = re.compile(r"\b(?:president|minister|general|gen|lt|col|maj|major|spokesman|spokeswoman|spokesperson|mr|mrs|ms|dr|maulavi|mullah|"
                     r"sheikh|captain|commander|chief|mna|senator|ambassador|analyst|governor|said|says|told|by)\.?\s+$", re.I)
@@ -142,6 +142,8 @@ def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> lis
                 if m is None and name.isupper() and (cs, ce) == (s, e) and _dateline(text, sent, cs, ce):
                     out.append(Mention(name, cs, ce, si, None, 0.5, "unknown", "dateline", True))
                     break
+                if re.fullmatch(r"[A-Z]{2,5}", name):
+                    break  # an acronym ("PTT", "UNESCO") is not an unknown place
                 strong = kw or _KEY_OF.search(before) or listed or _KEY_IN_NAME.search(name) or (_NEAR.search(before) and EVENT.search(sent.text))
                 if m is None and strong and (cs, ce) == (s, e) and not _TITLE.search(before):
                     out.append(Mention(name, cs, ce, si, None, 0.5, "unknown", kw.group(1).lower() if kw else None, True))

@@ -10,6 +10,7 @@ from geo.draft.numbers import Figure, find_figures
 #: Trigger words and the quantity they report (for people; things get "<noun>_<verb>").
 TRIGGERS = {
     "killed": r"killed|kill|killing|dead|died|die|deaths?|martyred|slain|perished|shot dead|fatalities|death toll|"
+              r"embraced (?:shahadat|martyrdom)|martyrdom|"
               r"lost (?:their|his|her) lives?|(?:were|was) lost|lives were lost|bodies",
     "wounded": r"wounded|wounding|injured|injuring|injuries|injury|hurt|sustained injuries",
     "captured": r"captured|capturing|seized|seizing|taken prisoner|detained|arrested|abducted",
@@ -27,17 +28,19 @@ THINGS = {"posts": "posts", "post": "posts", "check posts": "posts", "checkposts
 PEOPLE = (r"soldiers?|troops|personnel|civilians?|people|persons|militants?|fighters?|terrorists|insurgents|taliban|"
           r"guards?|police(?:men)?|(?:police )?forces|officers?|officials?|commanders?|children|child|women|woman|men|man|"
           r"residents?|villagers?|assailants|attackers|members|others|majors?|colonels?|jawans?|servicem[ae]n|citizens|"
-          r"nationals|rebels|policem[ae]n|personnel|individuals|students|workers")
+          r"nationals|rebels|policem[ae]n|personnel|individuals|students|workers|sons|daughters|villagers|volunteers")
 _HEAD = rf"(?P<head>check posts|{'|'.join(k for k in THINGS if k != 'check posts')}|(?:{PEOPLE})(?:\s+(?:{PEOPLE}))*)"
 _NP = re.compile(rf"^\s+(?:of\s+(?:its|their|his|her|our|the)\s+)?(?P<mods>(?:(?!(?:and|or|\d+)\s)[\w'’().“”\"-]+\s+){{0,4}}?){_HEAD}\b", re.I)
 _BACK = re.compile(r"(?:(?P<t>killed|killing|kill|wounded|wounding|injuring|injured|captured|capturing|seized|destroyed|destroying|"
                    r"relocating|evacuated|evacuating|displaced|displacing|detained|arrested)|(?P<n>deaths? of|death toll (?:of|rose to|to|at)|"
-                   r"toll (?:of|rose to|at)|injuries to|killing of|casualties of|displacement of|evacuation of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
+                   r"toll (?:of|rose to|at)|injuries to|killing of|casualties of|displacements? of|evacuations? of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
 _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|which|who|it|this)\b", re.I)
+_TOLL = re.compile(r"(?P<w>fatalities|deaths|death toll|toll|dead|killed|casualties|injured|wounded|injuries)\b[^.;]{0,60}?"
+                   r"(?:has |have |had )?(?:risen|rose|climbed|increased|reached|jumped|stands at|stood at)(?:\s+to)?\s*$", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
 _ARTICLE = re.compile(rf"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’()-]+\s+){{0,3}}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
                       r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer)\b"
-                      r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost)\b)")
+                      r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost|in|at|on|near|from|during|after|by)\b)")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ def _forward_trigger(text: str, pos: int) -> tuple[str, int] | None:
 def _back_trigger(text: str, pos: int) -> str | None:
     m = _BACK.search(text[max(0, pos - 40):pos])
     if not m:
-        return None
+        toll = _TOLL.search(text[max(0, pos - 90):pos])
+        return _trigger_kind(_TRIGGER_RE.search(toll.group("w"))) if toll else None
     word = (m.group("t") or m.group("n")).lower()
     probe = _TRIGGER_RE.search(word)
     return _trigger_kind(probe) if probe else None
@@ -90,6 +94,8 @@ def _back_trigger(text: str, pos: int) -> str | None:
 
 def _quantity(kind: str, head: str | None) -> tuple[str, str]:
     thing = THINGS.get((head or "").lower().split(" ")[-1]) or THINGS.get((head or "").lower())
+    if thing and kind not in ("captured", "destroyed"):
+        return "", ""
     if thing:
         verb = {"captured": "captured", "destroyed": "destroyed"}.get(kind, kind)
         return f"{thing}_{verb}", thing
@@ -138,5 +144,7 @@ def counts_in(sentence: str) -> list[Count]:
         if np is None and f.best == 1 and f.text.lower() in ("a", "an"):
             continue
         quantity, unit = _quantity(kind, np.group("head") if np else None)
+        if not quantity:
+            continue
         out.append(Count(quantity, _subject(np), f.low, f.best, f.high, unit, f.start, f.end + (np.end() if np else 0)))
     return out
