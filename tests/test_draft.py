@@ -285,6 +285,22 @@ def test_cli_json_draft(tmp_path):
     assert text[c["span"][0]:c["span"][1]] in c["evidence"]
 
 
+def test_cli_reads_standard_input():
+    text = "KURRAM: At least 29 soldiers were injured near Angoor Adda on Saturday, the ISPR said.\n"
+    r = CliRunner().invoke(cli, ["draft", "-", "--published", "2025-10-12", "--json"], input=text)
+    assert r.exit_code == 0, r.output
+    (c,) = json.loads(r.stdout)["claims"]
+    assert (c["quantity"], c["low"], c["best"], c["claimant"], c["site"]) == ("wounded", 29, 29, "pk-govt", "angoor-adda")
+
+
+def test_list_items_keep_the_speaker_that_introduced_them(thkh):
+    text = ("The toll has risen to 12, according to the Thai army.\n\nThe affected areas included:\n"
+            "- Surin: Two civilians killed; five soldiers wounded.\n- Si Sa Ket: One soldier killed.\n")
+    d = _draft(text, thkh, "2025-07-25")
+    got = {(c["quantity"], c["best"], c["claimant"]) for c in d.claims}
+    assert got == {("killed", 12, "th-govt"), ("killed", 2, "th-govt"), ("wounded", 5, "th-govt"), ("killed", 1, "th-govt")}
+
+
 def test_cli_exit_codes(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("Nothing happened here today.\n")

@@ -11,7 +11,6 @@ from pathlib import Path
 from geo.draft.output import write_atomic
 from geo.errors import LayerError, Problem
 from geo.layers import read_layers, read_table
-from geo.schema import SCHEMAS, all_columns
 
 #: Review files accepted, in the order their references need them, with their id column.
 KINDS = {"sources": "source_id", "claimants": "claimant_id", "sites": "site_id", "claims": "claim_id"}
@@ -35,7 +34,7 @@ def _read_reviews(review: Path) -> tuple[dict, list[Problem]]:
 def _cross_check(tables: dict, layers) -> list[Problem]:
     """Ids already in layers/, and references to rows that exist neither in layers/ nor in the review."""
     problems = []
-    existing = {k: {str(v): (r["source_file"], r["source_line"]) for v, r in zip(getattr(layers, k)[c], getattr(layers, k).to_dict("records"))}
+    existing = {k: {str(v): (r["source_file"], r["source_line"]) for v, r in zip(getattr(layers, k)[c], getattr(layers, k).to_dict("records"), strict=True)}
                 for k, c in KINDS.items()}
     for kind, id_col in KINDS.items():
         for row in tables.get(kind, []).to_dict("records") if kind in tables else []:

@@ -115,6 +115,7 @@ def draft_report(text: str | Article, *, published: dt.date | str | None = None,
     claimants = [c for c in lay.claimants.to_dict("records")]
     claims, new_claimants = _claims(sentences, mentions, by_mention, claimants, locator, when, sid, outlet)
     unknown = [{"name": m.name, **_evidence(body, sentences[m.sentence]), "keyword": m.keyword} for m in mentions if m.role == "unknown"]
+    log.info("%s: %d sites, %d claims, %d unknown places", sid, len(sites), len(claims), len(unknown))
     return Draft(source=source, sites=sites, claims=claims, claimants=new_claimants, unknown_places=_dedupe(unknown, "name"))
 
 

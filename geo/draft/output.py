@@ -41,7 +41,7 @@ def review_tables(draft: Draft) -> dict[str, list[dict]]:
            "claims": [_claim_row(c) for c in draft.claims]}
     spans = {"sites": [s for s in draft.sites if s["role"] == "incident" and not s["existing_site"]], "claims": draft.claims}
     for kind, src in spans.items():
-        for row, s in zip(out[kind], src):
+        for row, s in zip(out[kind], src, strict=True):
             row["evidence"], (row["span_start"], row["span_end"]) = s["evidence"], s["span"]
     return out
 

@@ -38,7 +38,7 @@ _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|
 _TOLL = re.compile(r"(?P<w>fatalities|deaths|death toll|toll|dead|killed|casualties|injured|wounded|injuries)\b[^.;]{0,60}?"
                    r"(?:has |have |had )?(?:risen|rose|climbed|increased|reached|jumped|stands at|stood at)(?:\s+to)?\s*$", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
-_ARTICLE = re.compile(rf"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’()-]+\s+){{0,3}}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
+_ARTICLE = re.compile(r"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’()-]+\s+){0,3}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
                       r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer)\b"
                       r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost|in|at|on|near|from|during|after|by)\b)")
 
@@ -86,7 +86,10 @@ def _back_trigger(text: str, pos: int) -> str | None:
     m = _BACK.search(text[max(0, pos - 40):pos])
     if not m:
         toll = _TOLL.search(text[max(0, pos - 90):pos])
-        return _trigger_kind(_TRIGGER_RE.search(toll.group("w"))) if toll else None
+        if toll is None:
+            return None
+        word = toll.group("w").lower()
+        return "wounded" if word in ("injured", "wounded", "injuries") else "casualties" if word == "casualties" else "killed"
     word = (m.group("t") or m.group("n")).lower()
     probe = _TRIGGER_RE.search(word)
     return _trigger_kind(probe) if probe else None
