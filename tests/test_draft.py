@@ -227,6 +227,17 @@ def test_seed_article_gives_the_data_sets_sites_and_figures(afpk):
     assert len(d.claims) == len(ann["claims"])
 
 
+def test_full_seed_article_gives_the_nine_incident_sites_of_the_data_set(afpk):
+    seed = ROOT.parent / "shared" / "seeds" / "000_74ab18bbe3edc453.txt"
+    if not seed.is_file():
+        pytest.skip("shared/seeds is not beside this checkout")
+    d = _draft(seed.read_text(encoding="utf-8"), afpk)
+    incident = {s["existing_site"] or s["site_id"] for s in d.sites if s["role"] == "incident"}
+    assert incident == set(afpk[0].sites["site_id"])
+    roles = {s["name"]: s["role"] for s in d.sites}
+    assert roles["Peshawar"] == "speaker_base" and roles["Islamabad"] != "incident" and roles["Balochistan"] == "area"
+
+
 # --- review files and --accept ------------------------------------------------------------------
 
 @pytest.fixture

@@ -197,16 +197,17 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
     if sp.generic or not sp.phrase:
         return state.get("last") or (sp.phrase or None, None)
     side = side_of(sp.phrase, place_country=locator.country_of) or _named_before(sp.phrase, state)
+    state["paragraph"] = sent.paragraph
     base = re.match(r"\s*(?:In|From)\s+([A-Z][\w' -]+?),", sent.text[:sp.verb_start])
     if side is None and base:  # "In Bangkok, the Public Health Ministry said"
         side = locator.country_of(base.group(1), curated_only=False)
     if side is None and OFFICIAL.match(sp.phrase):
         # Unnamed officials in a report with a dateline: the dateline's country (KHYBER AGENCY, Islamabad).
         side = state.get("dateline")
+    # The last speaker, resolved or not: "it added" after "CRSS said" is CRSS, not an earlier minister.
+    state["last"] = (sp.phrase, side)
     if side is not None:
-        state["last"] = (sp.phrase, side)
         state.setdefault("named", []).append((sp.phrase, side))
-    state["paragraph"] = sent.paragraph
     return sp.phrase, side
 
 

@@ -131,7 +131,7 @@ def _is_date_or_name(text: str, start: int, end: int) -> bool:
     before, after = text[max(0, start - 12):start], text[end:end + 12]
     if re.search(rf"\b(?:{_MONTHS})\.?\s*$", before, re.I) or re.match(rf"\s*(?:{_MONTHS})\b", after, re.I):
         return True
-    if re.search(r"(?:[A-Za-z]-|\bPoint\s|\bNo\.?\s|\bPP\s)$", before) or re.match(r"\s*\)", after) and re.search(r"\(\s*$", before):
+    if re.search(r"(?:[A-Za-z]-|\d[-/.]|\bPoint\s|\bNo\.?\s|\bPP\s)$", before) or re.match(r"\s*\)", after) and re.search(r"\(\s*$", before):
         return True
     word = text[start:end].strip()
     return bool(re.fullmatch(r"(?:19|20)\d\d", word))

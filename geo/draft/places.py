@@ -42,8 +42,10 @@ EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|g
                    r"blasts?|explosions?|bomb\w*|killed|dead|died|wounded|injured|martyred|skirmish\w*|gunfight|shootout|rockets?|"
                    r"mortars?|deploy\w*|captured|destroyed|displaced|landmine|mine|drones?|assault|raid\w*|targeted|hit|violence|"
                    r"incident|face-off|exchange|conflict|took place|took positions|shot)\b", re.I)
-_METONYM = re.compile(r"^\s+(?:has\s+|had\s+|also\s+)?(?:denied|denies|said|says|accused|accuses|asked|responded|rejected|blamed|"
-                      r"claimed|insisted|warned|urged|demanded|condemned|summoned)\b", re.I)
+_METONYM = re.compile(r"^(?:\s+(?:has\s+|had\s+|also\s+)?(?:denied|denies|said|says|accused|accuses|asked|responded|rejected|blamed|"
+                      r"claimed|insisted|warned|urged|demanded|condemned|summoned|did not|does not|has not|had not|has viewed|"
+                      r"views|wants|will|would|(?:has|had|have)\s+(?!been\b)(?:not\s+)?[a-z]+ed)\b|[’']s\s+(?:claim|position|engagement|decision|government|request|demand|response|"
+                      r"accusations?|relations|ties|policy)\b)", re.I)
 _BASE_BEFORE = re.compile(r"(?:news conference|press conference|briefing|reporting|contributed reporting|a resident)\s+(?:in|from|of)\s+(?:the\s+)?$", re.I)
 _DATELINE_AFTER = re.compile(r"^\s*(?:,[^—–:.]{0,40})?\s*(?:\([^)]{0,30}\))?\s*(?:—|–|--|-\s|:)")
 
