@@ -206,10 +206,18 @@ def test_a_mention_of_an_existing_site_is_attached_not_duplicated(thkh):
     assert _site(d, "Ta Moan Thom")["existing_site"] in {"ta-muen-thom", "ta-moan-thom"}
 
 
-def test_unknown_places_are_listed_with_their_sentence(afpk):
+def test_unknown_places_are_listed_ready_for_a_gazetteer_row(afpk, tmp_path):
     d = _draft("Sources said the Afghan side attacked a check post in the Palosin area on Saturday morning.", afpk)
     (u,) = d.unknown_places
     assert u["name"] == "Palosin" and "check post" in u["evidence"]
+    write_review(d, tmp_path)
+    import csv
+
+    from geo.schema import SCHEMAS, all_columns
+    with open(tmp_path / "unknown_places.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0])[:len(all_columns(SCHEMAS["gazetteer"]))] == all_columns(SCHEMAS["gazetteer"])
+    assert (rows[0]["place_id"], rows[0]["name"]) == ("palosin", "Palosin")
 
 
 # --- the seed article against the data set built from it ---------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from geo.draft.article import read_article
 from geo.draft.core import Draft, draft_report
+from geo.draft.sites import slug
 from geo.schema import SCHEMAS, all_columns
 
 EVIDENCE = ["evidence", "span_start", "span_end", "confidence"]
@@ -68,7 +69,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_review(draft: Draft, out_dir: str | Path) -> list[Path]:
-    """Write ``sources.csv``, ``claimants.csv``, ``sites.csv``, ``claims.csv`` and ``unknown_places.csv`` to ``out_dir``."""
+    """Write ``sources.csv``, ``claimants.csv``, ``sites.csv``, ``claims.csv`` and ``unknown_places.csv`` to ``out_dir``.
+
+    ``unknown_places.csv`` has the columns of ``gazetteer.csv``, with the name and its sentence filled in:
+    complete a row (country, kind, feature, lat, lon, radius_km, source) and add it to ``layers/gazetteer.csv``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -76,10 +81,11 @@ def write_review(draft: Draft, out_dir: str | Path) -> list[Path]:
         path = out / f"{kind}.csv"
         write_atomic(path, _csv_text(all_columns(SCHEMAS[kind]) + REVIEW_FILES[kind], rows))
         written.append(path)
+    # Unknown places as gazetteer rows to complete (country, kind, coordinates and their cited source).
     path = out / "unknown_places.csv"
-    unknown = [{"name": u["name"], "evidence": u["evidence"], "span_start": u["span"][0], "span_end": u["span"][1]}
-               for u in draft.unknown_places]
-    write_atomic(path, _csv_text(["name", "evidence", "span_start", "span_end"], unknown))
+    unknown = [{"place_id": slug(u["name"]), "name": u["name"], "evidence": u["evidence"], "span_start": u["span"][0],
+                "span_end": u["span"][1]} for u in draft.unknown_places]
+    write_atomic(path, _csv_text(all_columns(SCHEMAS["gazetteer"]) + ["evidence", "span_start", "span_end"], unknown))
     written.append(path)
     return written
 
