@@ -190,6 +190,13 @@ def test_the_same_name_343_km_apart_follows_the_province_given(afpk, text, count
     assert (s["country"], s["admin1"]) == (country, admin1)
 
 
+def test_a_namesake_town_340_km_away_is_not_the_place(thkh):
+    # GeoNames' only Ban Phue is in Udon Thani; the report means a village of Kantharalak, Si Sa Ket.
+    d = _draft("In Si Sa Ket, two people were killed when Cambodian rockets fell on a petrol station in Ban Phue.", thkh, "2025-07-25")
+    assert "Ban Phue" not in {s["name"] for s in d.sites}
+    assert [u["name"] for u in d.unknown_places] == ["Ban Phue"]
+
+
 def test_more_than_n_is_not_n(afpk):
     (c,) = _draft("More than 10 soldiers were wounded in Kurram, the ISPR said.", afpk).claims
     assert (c["low"], c["best"], c["high"], c["claimant"]) == (11, None, None, "pk-govt")

@@ -43,6 +43,8 @@ class Draft:
 
 def _published(value: dt.date | str | None, article: Article) -> dt.date:
     raw = value if value is not None else article.source.get("published")
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
     if isinstance(raw, dt.date):
         return raw
     if raw:

@@ -6,6 +6,8 @@ import functools
 import re
 from dataclasses import replace
 
+from pyproj import Geod
+
 from geo.errors import AmbiguousError, NotFoundError
 from geo.geocode import Geocoder, Match
 
@@ -13,6 +15,14 @@ from geo.geocode import Geocoder, Match
 #: names into places ("Zabihullah" -> Zabul) and fuzzy scores are lower still.
 MIN_SCORE = 98.0
 _PREFIX = re.compile(r"^(?:upper|lower|north|south|east|west|central|northern|southern|eastern|western)\s+", re.I)
+
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic distance on the WGS84 ellipsoid."""
+    return _GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from geo.draft.geocoding import Locator, country_names
+from geo.draft.geocoding import Locator, country_names, distance_km
 from geo.draft.sentences import Sentence
 from geo.geocode import Match
 
@@ -107,50 +107,80 @@ def _title(name: str) -> str:
 
 def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> list[Mention]:
     """Every place the report names: resolved ones with their match, unknown ones with ``match`` None."""
-    countries = country_names()
     out: list[Mention] = []
+    known: set[str] = set()  # names already taken as places: a later bare mention ("- Surin:") is one too
     for si, sent in enumerate(sentences):
         prev_cue, prev_end = False, -1
         for s0, e0 in _runs(sent.text):
-            s, e = sent.start + s0, sent.start + e0
-            for cs, ce in _candidates(text, s, e):
-                if out and out[-1].sentence == si and cs < out[-1].end:
-                    continue
-                name = text[cs:ce]
-                words = name.split()
-                low = name.lower()
-                if low in countries:
-                    out.append(Mention(name, cs, ce, si, None, 1.0, "country"))
-                    break
-                if not _usable(words):
-                    continue
-                before, after = text[max(sent.start, cs - 60):cs], text[ce:ce + 40]
-                if _TITLE.search(before):
-                    break
-                kw = _KEY_AFTER.match(after)
-                listed = prev_cue and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s*", text[prev_end:cs] if prev_end >= 0 else "x")
-                cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or re.match(r"-based\b", after))
-                query = _title(name) + (f" {_KEEP.get(kw.group(1).lower(), '')}".rstrip() if kw else "")
-                hint = _context_hint(text, sent, cs, ce)
-                m, conf = locator.locate(query, **hint)
-                if m is None and query != _title(name):
-                    m, conf = locator.locate(_title(name), **hint)
-                if m is None and hint:
-                    m, conf = locator.locate(query)
-                if m is not None and (m.origin != "geonames" or cue or _dateline(text, sent, cs, ce)):
-                    out.append(Mention(name, cs, ce, si, m, conf, "", kw.group(1).lower() if kw else None, cue))
-                    prev_cue, prev_end = True, ce
-                    break
-                if m is None and name.isupper() and (cs, ce) == (s, e) and _dateline(text, sent, cs, ce):
-                    out.append(Mention(name, cs, ce, si, None, 0.5, "unknown", "dateline", True))
-                    break
-                if re.fullmatch(r"[A-Z]{2,5}", name):
-                    break  # an acronym ("PTT", "UNESCO") is not an unknown place
-                strong = kw or _KEY_OF.search(before) or listed or _KEY_IN_NAME.search(name) or (_NEAR.search(before) and EVENT.search(sent.text))
-                if m is None and strong and (cs, ce) == (s, e) and not _TITLE.search(before):
-                    out.append(Mention(name, cs, ce, si, None, 0.5, "unknown", kw.group(1).lower() if kw else None, True))
-                    prev_cue, prev_end = True, ce
-                    break
+            last_end = out[-1].end if out and out[-1].sentence == si else -1
+            m = _mention_in_run(text, sent, si, (sent.start + s0, sent.start + e0), locator, (prev_cue, prev_end), known, last_end)
+            if m is None:
+                continue
+            out.append(m)
+            if m.role != "country":
+                prev_cue, prev_end = True, m.end
+            if m.match is not None:
+                known.add(m.name.lower())
+    return _drop_far_namesakes(out)
+
+
+def _mention_in_run(text: str, sent: Sentence, si: int, run: tuple[int, int], locator: Locator, prev: tuple[bool, int],
+                    known: set[str], last_end: int) -> Mention | None:
+    """The place a capitalised run names (its longest part that is one), or None."""
+    s, e = run
+    for cs, ce in _candidates(text, s, e):
+        if cs < last_end:
+            continue
+        name = text[cs:ce]
+        if name.lower() in country_names():
+            return Mention(name, cs, ce, si, None, 1.0, "country")
+        if not _usable(name.split()):
+            continue
+        before, after = text[max(sent.start, cs - 60):cs], text[ce:ce + 40]
+        if _TITLE.search(before):
+            return None
+        kw = _KEY_AFTER.match(after)
+        listed = prev[0] and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s*", text[prev[1]:cs] if prev[1] >= 0 else "x")
+        cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or re.match(r"-based\b", after)
+                   or name.lower() in known or re.fullmatch(r"[-*•]\s*", text[sent.start:cs]))
+        query = _title(name) + (f" {_KEEP.get(kw.group(1).lower(), '')}".rstrip() if kw else "")
+        hint = _context_hint(text, sent, cs, ce)
+        m, conf = locator.locate(query, **hint)
+        if m is None and query != _title(name):
+            m, conf = locator.locate(_title(name), **hint)
+        if m is None and hint:
+            m, conf = locator.locate(query)
+        keyword = kw.group(1).lower() if kw else None
+        if m is not None and (m.origin != "geonames" or cue or _dateline(text, sent, cs, ce)):
+            return Mention(name, cs, ce, si, m, conf, "", keyword, cue)
+        if m is None and name.isupper() and (cs, ce) == (s, e) and _dateline(text, sent, cs, ce):
+            return Mention(name, cs, ce, si, None, 0.5, "unknown", "dateline", True)
+        if re.fullmatch(r"[A-Z]{2,5}", name):
+            return None  # an acronym ("PTT", "UNESCO") is not an unknown place
+        strong = kw or _KEY_OF.search(before) or listed or _KEY_IN_NAME.search(name) or (_NEAR.search(before) and EVENT.search(sent.text))
+        if m is None and strong and (cs, ce) == (s, e):
+            return Mention(name, cs, ce, si, None, 0.5, "unknown", keyword, True)
+    return None
+
+
+#: A GeoNames town this far from every other place its sentence names is a namesake, not the place meant.
+NAMESAKE_KM = 150.0
+
+
+def _drop_far_namesakes(mentions: list[Mention]) -> list[Mention]:
+    """Turn a GeoNames-only match far from the other places of its sentence into an unknown place.
+
+    "In Si Sa Ket, ... a petrol station in Ban Phue": GeoNames' only Ban Phue is 340 km away in
+    Udon Thani; the report means a village it does not have.
+    """
+    out: list[Mention] = []
+    for m in mentions:
+        if m.match is not None and m.match.origin == "geonames" and m.match.precision in ("point", "near"):
+            # Against the places kept before it: the first place a sentence names sets its context.
+            others = [o.match for o in out if o.sentence == m.sentence and o.match is not None and o.match.place_id != m.match.place_id]
+            if others and min(distance_km(m.match.lat, m.match.lon, o.lat, o.lon) - o.radius_km for o in others) > NAMESAKE_KM:
+                m = replace(m, match=None, confidence=0.4, role="unknown")
+        out.append(m)
     return out
 
 

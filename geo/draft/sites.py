@@ -6,11 +6,9 @@ import datetime as dt
 import re
 
 import pandas as pd
-from pyproj import Geod
-
+from geo.draft.geocoding import distance_km
 from geo.draft.places import Mention
 
-_GEOD = Geod(ellps="WGS84")
 #: Which role a site takes when its place is mentioned in several roles.
 ROLE_ORDER = ("incident", "area", "other", "speaker_base", "metonym", "dateline")
 #: Days apart within which a drafted site and an existing one are the same incident.
@@ -21,11 +19,6 @@ def slug(text: str) -> str:
     """An id-safe slug: ``"Angoor Adda"`` -> ``"angoor-adda"``."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return (s or "site")[:48]
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Geodesic distance on the WGS84 ellipsoid."""
-    return _GEOD.inv(lon1, lat1, lon2, lat2)[2] / 1000.0
 
 
 def category_of(sentence: str) -> str:
