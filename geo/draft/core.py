@@ -116,6 +116,8 @@ def draft_report(text: str | Article, *, published: dt.date | str | None = None,
     sites, by_mention = _sites(body, sentences, mentions, events, existing, sid, geocoder)
     claimants = [c for c in lay.claimants.to_dict("records")]
     claims, new_claimants = _claims(sentences, mentions, by_mention, claimants, locator, when, sid, outlet)
+    for c in claims:
+        c["event_date"] = events[c.pop("_sentence")].isoformat()  # when what the claim is about happened
     unknown = [{"name": m.name, **_evidence(body, sentences[m.sentence]), "keyword": m.keyword} for m in mentions if m.role == "unknown"]
     log.info("%s: %d sites, %d claims, %d unknown places", sid, len(sites), len(claims), len(unknown))
     return Draft(source=source, sites=sites, claims=claims, claimants=new_claimants, unknown_places=_dedupe(unknown, "name"))
@@ -245,6 +247,6 @@ def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict
                 "speaker": phrase or outlet, "quantity": c.quantity, "subject": c.subject, "low": c.low, "best": c.best,
                 "high": c.high, "unit": c.unit, "claim_date": (said[0].date if said else published).isoformat(),
                 "statement": re.sub(r"\s+", " ", sent.text)[:400], "source_id": source_id, "evidence": sent.text,
-                "span": [sent.start + c.start, sent.start + c.end], "confidence": round(conf, 2),
+                "span": [sent.start + c.start, sent.start + c.end], "confidence": round(conf, 2), "_sentence": si,
             })
     return out, list(new.values())

@@ -15,7 +15,7 @@ from geo.schema import SCHEMAS, all_columns
 
 EVIDENCE = ["evidence", "span_start", "span_end", "confidence"]
 #: Review file of each layer, with the extra columns it carries.
-REVIEW_FILES = {"sources": [], "claimants": [], "sites": ["role", "also_named", *EVIDENCE], "claims": EVIDENCE}
+REVIEW_FILES = {"sources": [], "claimants": [], "sites": ["role", "also_named", *EVIDENCE], "claims": ["event_date", *EVIDENCE]}
 
 
 def _site_row(s: dict) -> dict:
@@ -32,7 +32,7 @@ def _site_row(s: dict) -> dict:
 
 def _claim_row(c: dict) -> dict:
     return {**{k: c.get(k) for k in all_columns(SCHEMAS["claims"])}, "site_id": c["site"], "claimant_id": c["claimant"],
-            "confidence": c["confidence"]}
+            "confidence": c["confidence"], "event_date": c["event_date"]}
 
 
 def review_tables(draft: Draft) -> dict[str, list[dict]]:
