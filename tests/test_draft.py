@@ -129,6 +129,17 @@ def test_speaker_and_side(sentence, phrase, side):
     assert side_of(sp.phrase) == side
 
 
+def test_any_theatre_gets_its_sides_from_its_claimants(tmp_path):
+    root = tmp_path / "am-az"
+    shutil.copytree(REPORTS / "theatres" / "kg-tj", root)
+    (root / "theatre.toml").write_text('name = "Armenia–Azerbaijan"\nborder_name = "Armenia–Azerbaijan border"\ncountries = ["AM", "AZ"]\n')
+    (root / "claimants.csv").write_text("claimant_id,name,country,description\nam-govt,Armenian government,AM,\n"
+                                        "az-govt,Azerbaijani government,AZ,\nmedia,News media,,\n")
+    d = draft_report("The Armenian Defense Ministry says two of its servicemen have been killed in a border clash. "
+                     "Azerbaijan's Defense Ministry said three Armenian soldiers were killed.", published="2021-09-25", layers=root)
+    assert [(c["best"], c["claimant"]) for c in d.claims] == [(2, "am-govt"), (3, "az-govt")]
+
+
 def test_the_pakistan_taliban_is_not_pakistan():
     assert side_of("a spokesman for the Pakistan Taliban (TTP)") != "PK"
 

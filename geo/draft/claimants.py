@@ -123,7 +123,25 @@ def speech_for(found: list[Speech], position: int) -> Speech | None:
     return found[0] if found else None
 
 
-def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = None) -> str | None:
+def theatre_cues(claimants: list[dict], countries: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """:data:`COUNTRY_CUES` plus, for any other country, its name and the demonyms its claimant rows use.
+
+    ``countries`` maps lower-case country names to ISO codes. A claimants.csv row "Armenian
+    government and army" (AM) makes "armenian" and "armenia" speak for AM.
+    """
+    cues = {cc: set(words) for cc, words in COUNTRY_CUES.items()}
+    for row in claimants:
+        cc = row.get("country")
+        if not cc:
+            continue
+        words = cues.setdefault(cc, set())
+        words.update(name for name, code in countries.items() if code == cc)
+        words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+(?:an|ian|i|ese|ish|ic)\b", f"{row.get('name', '')}"))
+    return {cc: tuple(sorted(w)) for cc, w in cues.items()}
+
+
+def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = None,
+            cues: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """ISO code of the country a speaker phrase speaks for, "media", or None when nothing tells.
 
     Examples
@@ -134,7 +152,7 @@ def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = 
     text = _NOT_A_SIDE.sub(" ", re.sub(r"media (?:wing|cell|office)", "", phrase, flags=re.I)).lower()
     if _NON_OFFICIAL.search(text):
         return "media"
-    hits = sorted((text.find(c), cc) for cc, cues in COUNTRY_CUES.items() for c in cues
+    hits = sorted((text.find(c), cc) for cc, words in (cues or COUNTRY_CUES).items() for c in words
                   if re.search(rf"(?<![\w-]){re.escape(c)}", text))
     if _STATE_MEDIA.search(text) and hits:
         return hits[0][1]

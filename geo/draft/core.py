@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.draft.article import Article, parse_article
-from geo.draft.claimants import OFFICIAL, pick_claimant, side_of, speech_for, speeches
+from geo.draft.claimants import OFFICIAL, pick_claimant, side_of, speech_for, speeches, theatre_cues
 from geo.draft.dates import dates_in
 from geo.draft.geocoding import Locator, country_names
 from geo.draft.places import Mention, assign_roles, find_mentions
@@ -200,7 +200,7 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
         return None, None
     if sp.generic or not sp.phrase:
         return state.get("last") or (sp.phrase or None, None)
-    side = side_of(sp.phrase, place_country=locator.country_of) or _named_before(sp.phrase, state)
+    side = side_of(sp.phrase, place_country=locator.country_of, cues=state.get("cues")) or _named_before(sp.phrase, state)
     state["paragraph"] = sent.paragraph
     base = re.match(r"\s*(?:In|From)\s+([A-Z][\w' -]+?),", sent.text[:sp.verb_start])
     if side is None and base:  # "In Bangkok, the Public Health Ministry said"
@@ -219,7 +219,8 @@ def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict
             locator: Locator, published: dt.date, source_id: str, outlet: str) -> tuple[list[dict], list[dict]]:
     """Claims for every count in the text, attributed, dated and tied to the one site their sentence names."""
     out, new, seen = [], {}, set()
-    state = {"dateline": next((m.match.country for m in mentions if m.role == "dateline" and m.match is not None), None)}
+    state = {"dateline": next((m.match.country for m in mentions if m.role == "dateline" and m.match is not None), None),
+             "cues": theatre_cues(claimants, country_names())}
     for si, sent in enumerate(sentences):
         counts = counts_in(sent.text)
         state["intro"] = si > 0 and sentences[si - 1].text.rstrip().endswith(":")
