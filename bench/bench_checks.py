@@ -1,6 +1,6 @@
 """Benchmark side + distance to the border for many events, against two baselines, in one run.
 
-    python bench/bench_checks.py [--sizes 10000,100000,1000000] [--loop-sample 20000] [--acc-sample 5000]
+    .venv/bin/python bench/bench_checks.py [--sizes 10000,100000,1000000] [--loop-sample 20000] [--acc-sample 5000]
 
 Points are uniform in lon 60-75, lat 28-38 around the AF-PK border (Natural Earth 1:10m, 2,245 km).
 

@@ -5,7 +5,7 @@ annotated beforehand and only run once the rules were done), place recall and pr
 recall (quantity and low/best/high all right) and claimant accuracy (the right side: a
 country's government, or the media, for the figures found).
 
-    PYTHONPATH=$PWD python bench/bench_draft.py [--split dev|heldout] [--json]
+    .venv/bin/python bench/bench_draft.py [--split dev|heldout] [--json]
 """
 
 from __future__ import annotations

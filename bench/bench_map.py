@@ -1,6 +1,6 @@
 """Benchmark: maps of many events — our compact canvas layer against folium's FastMarkerCluster.
 
-Usage: python bench/bench_map.py [--sizes 10000 100000] [--no-browser]
+Usage: .venv/bin/python bench/bench_map.py [--sizes 10000 100000] [--no-browser]
 
 For each size, the same synthetic events (random points within ~150 km of the Durand Line, one
 fatality claim each) are written as (a) our map (`geo.render.render_html`, self-contained, which

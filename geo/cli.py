@@ -282,7 +282,7 @@ def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_d
     \b
     Example:
       geo geocode "Angur Ada" Bajour Konar --json
-      geo geocode Behsud --country AF
+      geo geocode "Behsud, Nangarhar" --country AF
     """
     from geo.geocode import geocode_names
 
