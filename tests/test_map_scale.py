@@ -1,4 +1,4 @@
-"""Maps of many sites: the compact layer's data format and the panel of a bulk events map (geo/render.py)."""
+"""Maps of many sites: the compact layer's data format and the panel of a bulk events map (geo/render/)."""
 
 import base64
 import gzip
@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from geo import render
+from geo.render import _compact
 
 DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "i4": "<i4", "f4": "<f4"}
 
@@ -31,9 +32,9 @@ def unpack(b64: str, compressed: bool) -> tuple[dict, dict]:
 @pytest.mark.parametrize("compress", [True, False])
 def test_pack_blob_round_trips_and_is_reproducible(compress):
     rng = np.random.default_rng(3)
-    arrays = {"a": render._int_array(rng.integers(0, 200, 1001)), "b": render._int_array(np.append(rng.integers(0, 70_000, 999), -5)),
-              "f": ("f4", rng.normal(size=17)), "empty": render._int_array([])}
-    texts = {"names": render._pack_strings(["Angoor Adda", "Spīn Boldak", "a\u001fb", ""])}
+    arrays = {"a": _compact._int_array(rng.integers(0, 200, 1001)), "b": _compact._int_array(np.append(rng.integers(0, 70_000, 999), -5)),
+              "f": ("f4", rng.normal(size=17)), "empty": _compact._int_array([])}
+    texts = {"names": _compact._pack_strings(["Angoor Adda", "Spīn Boldak", "a\u001fb", ""])}
     blob = render.pack_blob(arrays, texts, compress=compress)
     assert blob == render.pack_blob(arrays, texts, compress=compress)  # same input, same bytes
     got, got_texts = unpack(blob, compress)
@@ -145,3 +146,20 @@ def test_forked_writers_only_when_memory_allows(monkeypatch, tmp_path, available
     small = SimpleNamespace(sites=range(10), claims=range(10))
     export.write_all(small, tmp_path)
     assert seen == [parallel, False]
+
+
+def test_two_renders_are_identical_and_leave_branca_unpatched():
+    """Sequential ids come from numbering this map's elements, not from a patched id generator."""
+    import branca.element
+
+    from geo.layers import read_layers
+    from geo.pipeline import run
+
+    before = branca.element.Element.__dict__["_generate_id"]
+    from pathlib import Path
+
+    ds = run(read_layers(Path(__file__).resolve().parent.parent / "layers"))
+    first, second = render.render_html(ds, self_contained=True), render.render_html(ds, self_contained=True)
+    assert first == second
+    assert branca.element.Element.__dict__["_generate_id"] is before
+    assert len(branca.element.Element()._id) == 32  # still branca's random ids elsewhere
