@@ -9,8 +9,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from geo.columns import iso_dates, per_combination
-from geo.render._style import COMPACT_SCALE
+from geo.columns import file_names, iso_dates, per_combination, per_value
+from geo.render import _texts
+from geo.render._style import AREA_PRECISIONS, CATEGORY_COLORS, CATEGORY_SYMBOLS, COMPACT_SCALE
+
 
 def _codes(values, sort: bool = False) -> tuple[np.ndarray, list]:
     if isinstance(values, (pd.Series, pd.Index)):
@@ -74,8 +76,10 @@ def pack_blob(arrays: dict[str, tuple[str, np.ndarray]], texts: dict[str, str], 
 
 #: The columns a compact layer reads.
 COMPACT_SITE_COLUMNS = ["site_id", "name", "reported_location", "event_date", "precision", "side", "flags", "radius_km",
-                        "distance_km", "lon", "lat", "category"]
-COMPACT_CLAIM_COLUMNS = ["site_id", "claimant", "quantity", "subject", "outlet", "claim_date", "low", "best", "high"]
+                        "distance_km", "uncertainty_km", "lon", "lat", "category", "admin1", "admin2", "country", "notes",
+                        "geocode_source", "source_file", "source_line"]
+COMPACT_CLAIM_COLUMNS = ["site_id", "claimant", "speaker", "quantity", "subject", "outlet", "source_url", "published", "claim_date",
+                         "figure", "statement", "quote"]
 
 
 def _ordered(sites: pd.DataFrame, claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -102,62 +106,90 @@ def _draw_blob(sites: pd.DataFrame, site_dates: np.ndarray, date_values: list[st
     y0 = int(y.min()) if len(y) else 0
     draw = pack_blob({
         "dx": _int_array(np.diff(x, prepend=x0)), "y": _int_array(y - y0), "date": _int_array(site_dates),
-        "area": _int_array(sites["precision"].isin(["near", "district", "province", "country"]).to_numpy(int)),
+        "area": _int_array(sites["precision"].isin(AREA_PRECISIONS).to_numpy(int)),
     }, {"dates": _pack_strings(date_values)}, compress=False)
     return draw, x0, y0
 
 
-def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, color: str) -> dict:
+class _Columns:
+    """Arrays and string tables of a blob under construction: a text column becomes codes plus a table."""
+
+    def __init__(self):
+        self.arrays: dict[str, tuple[str, np.ndarray]] = {}
+        self.texts: dict[str, str] = {}
+
+    def text(self, name: str, values) -> None:
+        codes, table = _codes(values)
+        self.arrays[name] = _int_array(codes)
+        self.texts[name] = _pack_strings(table)
+
+    def ints(self, name: str, values) -> None:
+        self.arrays[name] = _int_array(values)
+
+
+def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -> None:
+    b.texts["ids"] = _pack_strings(sites["site_id"].astype(str).tolist())
+    b.text("name", sites["name"])
+    b.text("place", sites["reported_location"])
+    b.text("prec", _texts.precision_texts(sites["precision"], sites["radius_km"]))
+    b.text("gsrc", sites["geocode_source"] if "geocode_source" in sites else [""] * len(sites))
+    b.text("side", sites["side"])
+    b.text("sidetext", _texts.side_texts(sites["side"], countries))
+    b.text("admin", _texts.admin_texts(sites.get("admin2", pd.Series([None] * len(sites))), sites.get("admin1", pd.Series([None] * len(sites))),
+                                       sites["country"] if "country" in sites else [None] * len(sites), countries))
+    b.text("country", sites["country"] if "country" in sites else [None] * len(sites))
+    b.text("flag", [", ".join(f.code for f in fl) for fl in sites["flags"]])
+    b.text("flagmsg", ["\n".join(f"{f.code} {f.message}" for f in fl) for fl in sites["flags"]])
+    notes = sites["notes"] if "notes" in sites else pd.Series([None] * len(sites))
+    b.text("notes", notes)
+    b.text("actors", _texts.actors(notes))
+    b.text("file", file_names(sites["source_file"]) if "source_file" in sites else [""] * len(sites))
+    b.ints("line", pd.to_numeric(sites["source_line"], errors="coerce").fillna(0).astype(np.int64) if "source_line" in sites else np.zeros(len(sites)))
+    b.ints("dist", _texts.tenths(sites["distance_km"]))
+    b.ints("unc", _texts.tenths(sites["uncertainty_km"]) if "uncertainty_km" in sites else np.zeros(len(sites)))
+
+
+def _claim_columns(b: _Columns, cl: pd.DataFrame, n_sites: int) -> None:
+    def col(name):
+        return cl[name] if name in cl else pd.Series([None] * len(cl), dtype=object)
+    # Claims are ordered by site: a count per site locates them.
+    b.ints("c_count", np.bincount(cl["_i"].to_numpy(int), minlength=n_sites))
+    b.text("c_claimant", col("claimant"))
+    b.text("c_who", per_combination(lambda sp, c: sp if isinstance(sp, str) and sp else c, col("speaker"), col("claimant")))
+    b.text("c_q", _texts.row_labels(col("quantity"), col("subject")))
+    b.text("c_fig", col("figure"))
+    b.text("c_stmt", col("statement"))
+    b.text("c_quote", col("quote"))
+    b.text("c_outlet", col("outlet"))
+    b.text("c_url", per_value(col("source_url"), lambda u: u if isinstance(u, str) and u.lower().startswith(("https://", "http://")) else None))
+    b.text("c_date", per_value(col("claim_date"), lambda d: d.isoformat() if hasattr(d, "isoformat") else (d or "")))
+    b.text("c_pub", per_value(col("published"), lambda d: d.isoformat() if hasattr(d, "isoformat") else (d or "")))
+
+
+def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, countries: dict[str, str] | None = None) -> dict:
     """One category's sites and claims as two blobs (:func:`pack_blob`): what drawing needs, what popups show.
 
     ``draw`` (coordinates, dates, the area flag) is decoded as soon as the page opens, so it is not
     compressed (inflating is asynchronous and would delay the first picture); sites are ordered by
     longitude and their coordinates, integers of 1e-5 degree (about 1 m), stored as longitude steps
     and latitudes above the minimum, which mostly fit 16 and 32 bits. ``popup`` (ids, names, checks,
-    claims) is gzip-compressed and inflated on the first click. Every repeated text is stored once
-    and referenced by index; distances are integers of 0.1 km, the precision a popup shows. A map
-    of 100,000 sites is then a few megabytes that open in a fraction of a second, where a JSON
-    object per site would take seconds.
+    claims, in the words of :mod:`geo.render._texts` and :func:`geo.claims.format_figure`, as the
+    small map's popups) is gzip-compressed and inflated on the first click, search or filter. Every
+    repeated text is stored once and referenced by index; distances are integers of 0.1 km, the
+    precision a popup shows. A map of 100,000 sites is then a few megabytes that open in a
+    fraction of a second, where a JSON object per site would take seconds.
     """
+    countries = countries or {}
     sites, cl = _ordered(sites, claims)
     dates = iso_dates(sites["event_date"]).tolist()
-    cdates = iso_dates(cl["claim_date"]).tolist()
-    date_codes, date_values = _codes(["" if d is None else d for d in dates + cdates], sort=True)  # ISO: code order is date order
-    site_dates = date_codes[:len(dates)]
-    name_codes, names = _codes(sites["name"])
-    place_codes, places = _codes(sites["reported_location"])
-    prec_codes, precs = _codes(sites["precision"])
-    side_codes, sides = _codes(sites["side"])
-    flag_codes, flags = _codes([", ".join([f.code for f in fl]) for fl in sites["flags"]])
-    claimant_codes, claimant_names = _codes(cl["claimant"])
-    q_codes, quantities = _codes(per_combination(lambda q, s: q.replace("_", " ") + (f": {s}" if isinstance(s, str) and s else ""), cl["quantity"], cl["subject"]))
-    outlet_codes, outlets = _codes(cl["outlet"])
+    date_values = sorted(set(d for d in dates if d))  # ISO: code order is date order
+    site_dates = np.searchsorted(np.array(date_values, dtype=object), np.array(dates, dtype=object)) if dates else np.zeros(0, int)
     draw, x0, y0 = _draw_blob(sites, site_dates, date_values)
-    arrays = {
-        "name": _int_array(name_codes), "prec": _int_array(prec_codes),
-        "side": _int_array(side_codes), "flag": _int_array(flag_codes),
-        "radius": ("f4", sites["radius_km"].to_numpy(float)),
-        "dist": _int_array(np.round(sites["distance_km"].to_numpy(float) * 10)),
-        # Claims are ordered by site: a count per site locates them, and a claim's date is the
-        # difference of its date code from its site's, mostly 0 (both compress to almost nothing).
-        "c_count": _int_array(np.bincount(cl["_i"].to_numpy(int), minlength=len(sites))),
-        "c_claimant": _int_array(claimant_codes), "c_q": _int_array(q_codes), "c_outlet": _int_array(outlet_codes),
-        "c_date": _int_array(date_codes[len(dates):] - site_dates[cl["_i"].to_numpy(int)]),
-    }
-    if not (np.array_equal(place_codes, name_codes) and places == names):  # else the page shows the name
-        arrays["place"] = _int_array(place_codes)
-    for col in ("low", "best", "high"):
-        vals = pd.to_numeric(cl[col], errors="coerce").to_numpy(float)
-        if np.isfinite(vals).any():  # a column nobody filled in is not shipped
-            arrays[f"c_{col}"] = ("f4", vals)
-    texts = {
-        "ids": _pack_strings(sites["site_id"].astype(str).tolist()), "names": _pack_strings(names),
-        "places": _pack_strings(places) if "place" in arrays else "", "precs": _pack_strings(precs), "sides": _pack_strings(sides),
-        "flags": _pack_strings(flags), "claimants": _pack_strings(claimant_names), "quantities": _pack_strings(quantities),
-        "outlets": _pack_strings(outlets),
-    }
+    b = _Columns()
+    _site_columns(b, sites, countries)
+    _claim_columns(b, cl, len(sites))
     return {
-        "scale": COMPACT_SCALE, "color": color, "n": len(sites), "m": len(cl), "x0": x0, "y0": y0,
-        "cat": sites["category"].iloc[0] if len(sites) else "",
-        "draw": draw, "popup": pack_blob(arrays, texts),
+        "scale": COMPACT_SCALE, "color": CATEGORY_COLORS.get(category, "#666666"), "symbol": CATEGORY_SYMBOLS.get(category, ""),
+        "n": len(sites), "m": len(cl), "x0": x0, "y0": y0, "cat": category,
+        "draw": draw, "popup": pack_blob(b.arrays, b.texts),
     }

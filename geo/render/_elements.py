@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 import branca.element
+import folium
 from folium.map import Layer
 from folium.template import Template
 from markupsafe import escape
@@ -50,38 +51,74 @@ class _TextMacro(branca.element.MacroElement):
             element.render(**kwargs)
 
 
-class GeoLayer(Layer, _TextMacro):
-    """A GeoJSON overlay whose data reach the page only through ``tojson``.
+class GeoMap(folium.Map):
+    """folium's Map in a ``<main>`` landmark, with page zoom allowed and panes for bands and border lines."""
 
-    Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path
-    options), ``_popup`` and ``_tooltip`` (already-escaped HTML), ``_extent_m`` (draw an
-    area's extent), ``_date`` and ``_key`` (for the time filter).
+    _template = _template("map.html.j2")
+
+    def __init__(self, *args, label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label = label
+
+
+class GeoFigure(branca.element.Figure):
+    """The page: ``<html lang>`` and an escaped ``<title>``."""
+
+    _template = _template("figure.html.j2")
+
+    def __init__(self, *, title: str, lang: str = "en"):
+        super().__init__(title=str(escape(title)))
+        self.lang = lang
+
+
+class GeoLayer(Layer, _TextMacro):
+    """A GeoJSON overlay (countries, bands, border lines) whose data reach the page only through ``tojson``.
+
+    Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path options),
+    ``_tooltip`` (already-escaped HTML), ``_label`` (text of a permanent label). ``pane`` puts the
+    layer in one of the map's panes (see ``map.html.j2``).
     """
 
     _template = _template("geo_layer.js.j2")
 
-    def __init__(self, data: dict, *, name: str, style: dict, show: bool = True):
+    def __init__(self, data: dict, *, name: str, style: dict, show: bool = True, pane: str | None = None):
         super().__init__(name=str(escape(name)), overlay=True, control=True, show=show)
         self._name = "GeoLayer"
         self.data = data
-        self.style = style
+        self.style = style if pane is None else {**style, "pane": pane}
+
+
+class SiteLayer(Layer, _TextMacro):
+    """One category's sites as keyboard-reachable SVG markers (the category's symbol), popups from Python.
+
+    Its sites join the page's app (``app.js``), which filters, lists, searches and exports them.
+    """
+
+    _template = _template("site_layer.js.j2")
+
+    def __init__(self, data: dict, *, category: str, color: str, symbol: str, labels: bool):
+        super().__init__(name=category, overlay=True, control=False, show=True)
+        self._name = "SiteLayer"
+        self.data = data
+        self.meta = {"cat": category, "color": color, "symbol": symbol, "labels": labels}
 
 
 class CompactSites(Layer, _TextMacro):
     """Many sites on one canvas: columnar data, popups built on click from text nodes (never HTML).
 
     Used above :data:`COMPACT_THRESHOLD` sites, where one SVG element and one pre-rendered
-    popup per site would make the page heavy and slow to open.
+    popup per site would make the page heavy and slow to open. While many sites are in view they
+    are counted in grid cells; closer in, each is drawn with its category's symbol.
     """
 
     _template = _template("compact_layer.js.j2")
 
-    def __init__(self, data: dict, *, name: str, show: bool = True):
-        super().__init__(name=str(escape(name)), overlay=True, control=True, show=show)
+    def __init__(self, data: dict, *, name: str, aggregate_above: int):
+        super().__init__(name=str(escape(name)), overlay=True, control=False, show=True)
         self._name = "CompactSites"
         # The blobs go into the page as inert <script type="application/octet-stream"> text the
         # script reads when it needs them, so the JavaScript parser never scans megabytes of data.
-        self.meta = {k: v for k, v in data.items() if k not in ("draw", "popup")}
+        self.meta = {k: v for k, v in data.items() if k not in ("draw", "popup")} | {"aggregate_above": aggregate_above}
         self.blobs = {k: data[k] for k in ("draw", "popup")}
 
 
@@ -98,15 +135,33 @@ class HtmlControl(_TextMacro):
         self.css_class = css_class
 
 
-class Timeline(_TextMacro):
-    """Wires the legend's date slider to the site markers."""
+class LayerSwitch(folium.LayerControl, _TextMacro):
+    """Leaflet's layer control, collapsible (expanded at first on wide screens only)."""
 
-    _template = _template("timeline.js.j2")
+    _template = _template("layer_switch.js.j2")
 
-    def __init__(self, dates: list[str]):
+
+class App(_TextMacro):
+    """The analyst's tools over every site layer: filters, search, list, shareable URL, export, keyboard."""
+
+    _template = _template("app.js.j2")
+
+    def __init__(self, config: dict):
         super().__init__()
-        self._name = "Timeline"
-        self.dates = dates
+        self._name = "App"
+        self.config = config
+        self.code = resources.files("geo").joinpath("templates", "app.js").read_text(encoding="utf-8")
+
+
+class NeedsNetwork(_TextMacro):
+    """A message shown where Leaflet could not be loaded from its CDN (a page opened offline)."""
+
+    _template = _template("needs_network.html.j2")
+
+    def __init__(self, *, offline_name: str):
+        super().__init__()
+        self._name = "NeedsNetwork"
+        self.offline_name = offline_name
 
 
 class InlineAssets(branca.element.MacroElement):

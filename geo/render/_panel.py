@@ -68,6 +68,8 @@ def sources_html(sources: pd.DataFrame) -> Markup:
     item = _HTML.get_template("source_item.html.j2").module.source_item
     cols = ("url", "outlet", "published", "title", "notes")
     cleaned = {c: per_value(sources[c], _clean) if c in sources else np.full(len(sources), None, dtype=object) for c in cols}
+    # A link only for a web address (render_rows' macros test truth only, so the scheme is checked here).
+    cleaned["url"] = per_value(cleaned["url"], lambda u: u if _HTML.tests["web_url"](u) else None)
     return Markup("".join(render_rows(item, cleaned).tolist()))
 
 

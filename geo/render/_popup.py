@@ -1,15 +1,16 @@
-"""Popups of the hand-made sites: facts, checks and claims side by side, escaped by Jinja."""
+"""Popups of the SVG site layer (up to the compact threshold): facts, checks and claims side by side, escaped by Jinja."""
 
 from __future__ import annotations
 
 import jinja2
 import numpy as np
 import pandas as pd
-from markupsafe import escape
 
 from geo.claims import quantity_label
+from geo.events import ID_PREFIX
 from geo.pipeline import Dataset
-from geo.render._style import CATEGORY_COLORS, LOUD_FLAGS, MAP_DECIMALS
+from geo.render import _texts
+from geo.render._style import AREA_PRECISIONS, CATEGORY_COLORS, CATEGORY_SYMBOLS, LOUD_FLAGS, MAP_DECIMALS
 
 _HTML = jinja2.Environment(
     loader=jinja2.PackageLoader("geo", "templates"),
@@ -17,6 +18,8 @@ _HTML = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
 )
+# Links only for web addresses: report text could carry "javascript:" URLs.
+_HTML.tests["web_url"] = lambda u: isinstance(u, str) and u.strip().lower().startswith(("https://", "http://"))
 
 
 def claims_matrix(claims, claimant_order: list[tuple[str, str]], disputed: set[tuple[str, str]]) -> dict:
@@ -38,14 +41,6 @@ def claims_matrix(claims, claimant_order: list[tuple[str, str]], disputed: set[t
     return {"columns": [{"id": cid, "name": name} for cid, name in present], "rows": rows}
 
 
-def _side_text(site: dict, countries: dict[str, str]) -> str:
-    if site["side"] == "uncertain":
-        return "side uncertain (too close to the line to tell)"
-    if site["side"] == "outside":
-        return "outside both countries"
-    return f"{countries.get(site['side'], site['side'])} side"
-
-
 def _clean(value):
     """NaN and NaT (pandas' missing values) as None, for templates and JSON."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
@@ -53,34 +48,41 @@ def _clean(value):
     return value
 
 
+def hand_made(site_id: str) -> bool:
+    """A site of the layers' own table, not an imported event (those carry an importer's id prefix)."""
+    return not str(site_id).startswith(tuple(ID_PREFIX.values()))
+
+
 def site_features(ds: Dataset) -> dict[str, list[dict]]:
-    """GeoJSON features per category, with escaped popup and tooltip HTML."""
+    """GeoJSON features per category: what the site layer, the filters and the list read, and escaped popup HTML."""
     names = dict(zip(ds.reference.countries["iso_a2"], ds.reference.countries["name"]))
     claimants = [(r.claimant_id, r.name) for r in ds.layers.claimants.itertuples()]
     popup_t = _HTML.get_template("popup.html.j2")
+    s = ds.sites
+    words = {"side_text": _texts.side_texts(s["side"], names), "precision_text": _texts.precision_texts(s["precision"], s["radius_km"]),
+             "admin_text": _texts.admin_texts(s["admin2"], s["admin1"], s["country"], names), "actors": _texts.actors(s["notes"]),
+             "dist10": _texts.tenths(s["distance_km"]), "unc10": _texts.tenths(s["uncertainty_km"])}
+    by_site = dict(tuple(ds.claims.groupby("site_id", sort=False))) if len(ds.claims) else {}
     out: dict[str, list[dict]] = {}
-    for site in ds.sites.drop(columns="geometry").to_dict("records"):
-        site = {k: _clean(v) for k, v in site.items()}
+    for k, site in enumerate(s.drop(columns="geometry").to_dict("records")):
+        site = {key: _clean(v) for key, v in site.items()}
         site["event_date"] = site["event_date"].isoformat()
-        sc = ds.claims[ds.claims["site_id"] == site["site_id"]]
+        sc = by_site.get(site["site_id"], ds.claims.iloc[:0])
         disputed = {(c["quantity"], c["subject"].lower()) for c in ds.contradictions if c["site_id"] == site["site_id"]}
-        located = ", ".join(str(x) for x in (site.get("admin2"), site.get("admin1"), names.get(site["country"] or "", site["country"])) if x)
         color = CATEGORY_COLORS[site["category"]]
         html = popup_t.render(
-            site=site, color=color, flags=site["flags"], border_name=ds.border["name"],
-            side_text=_side_text(site, names), matrix=claims_matrix(sc, claimants, disputed),
-            located=f"{site['lat']:.4f}, {site['lon']:.4f}" + (f" — {located}" if located else ""),
+            site=site, color=color, symbol=CATEGORY_SYMBOLS[site["category"]], flags=site["flags"], side_text=words["side_text"][k], precision_text=words["precision_text"][k],
+            check_text=_texts.check_text(int(words["dist10"][k]), int(words["unc10"][k]), ds.border["name"], site["country"]),
+            matrix=claims_matrix(sc, claimants, disputed),
+            located=f"{site['lat']:.4f}, {site['lon']:.4f}" + (f" — {words['admin_text'][k]}" if words["admin_text"][k] else ""),
         )
-        loud = any(f.code in LOUD_FLAGS for f in site["flags"])
-        style = {"color": "#000000" if loud else color, "fillColor": color, "weight": 3 if loud else 1.5,
-                 "className": f"geo-site geo-site-{site['site_id']}"}
         props = {
-            "site_id": site["site_id"], "name": site["name"], "category": site["category"], "date": site["event_date"],
-            "side": site["side"], "distance_km": round(float(site["distance_km"]), 2), "precision": site["precision"],
-            "_style": style, "_popup": html, "_tooltip": str(escape(site["name"])), "_date": site["event_date"],
-            "_key": site["site_id"],
+            "site_id": site["site_id"], "name": site["name"], "place": site["reported_location"] or "", "category": site["category"],
+            "date": site["event_date"], "side": site["side"], "distance_km": int(words["dist10"][k]) / 10, "precision": site["precision"],
+            "flags": [f.code for f in site["flags"]], "claimants": sorted(set(sc["claimant"].dropna())), "actors": words["actors"][k],
+            "loud": any(f.code in LOUD_FLAGS for f in site["flags"]), "label": hand_made(site["site_id"]), "_popup": html,
         }
-        if site["precision"] in ("district", "province", "country", "near"):
+        if site["precision"] in AREA_PRECISIONS:
             props["_extent_m"] = round(float(site["radius_km"]) * 1000.0)
         out.setdefault(site["category"], []).append({
             "type": "Feature", "id": site["site_id"], "properties": props,

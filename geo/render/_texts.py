@@ -1,0 +1,89 @@
+"""The words of a popup, formatted once in Python for the small map's popups and the big map's blobs alike.
+
+Figures come from :func:`geo.claims.format_figure` (the ``figure`` column of claims); every other
+sentence a popup shows about a site is made here, column by column (once per distinct value).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.claims import quantity_label
+from geo.columns import per_combination, per_value
+
+
+def side_texts(side, countries: dict[str, str]) -> np.ndarray:
+    """"Afghanistan side", "side uncertain (too close to the line to tell)" or "outside both countries"."""
+    def one(s):
+        if s == "uncertain":
+            return "side uncertain (too close to the line to tell)"
+        if s == "outside":
+            return "outside both countries"
+        return f"{countries.get(s, s)} side"
+    return per_value(side, one)
+
+
+def precision_texts(precision, radius_km) -> np.ndarray:
+    """``precision: district (UCDP where_prec 3, ACLED geo_precision 2), ±25 km``."""
+    from geo.geocode import PRECISION_CODES
+
+    def one(p, r):
+        w, g = PRECISION_CODES.get(p, ("?", "?"))
+        return f"precision: {p} (UCDP where_prec {w}, ACLED geo_precision {g}), ±{float(r):g} km"
+    return per_combination(one, precision, radius_km)
+
+
+def admin_texts(admin2, admin1, country, countries: dict[str, str]) -> np.ndarray:
+    """"South Waziristan, Khyber Pakhtunkhwa, Pakistan": the administrative areas a site lies in."""
+    def clean(v):
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+    return per_combination(lambda a2, a1, c: ", ".join(str(x) for x in (clean(a2), clean(a1), countries.get(clean(c) or "", clean(c))) if x),
+                           admin2, admin1, country)
+
+
+def tenths(km) -> np.ndarray:
+    """Kilometres as integers of 0.1 km: what both popups print (``x / 10`` to one decimal)."""
+    return np.round(pd.to_numeric(pd.Series(km), errors="coerce").fillna(0).to_numpy(float) * 10).astype(np.int64)
+
+
+def check_text(distance_tenths: int, uncertainty_tenths: int, border_name: str, country: str | None) -> str:
+    """The border check's detail line; the compact layer's script writes the same words from the same numbers."""
+    text = f"{distance_tenths / 10:.1f} km from the {border_name} (±{uncertainty_tenths / 10:.1f} km combined uncertainty)"
+    return text + (f"; point lies in {country}" if country else "")
+
+
+def row_labels(quantity, subject) -> np.ndarray:
+    """A claims table's row label: "Killed", "Killed: soldiers"."""
+    return per_combination(lambda q, s: quantity_label(q) + (f": {s}" if isinstance(s, str) and s else ""), quantity, subject)
+
+
+#: Segments of importer notes that are not actors (see geo.events: "ACLED id; what; actors; ...").
+_NOT_ACTORS = ("civilian targeting:", "time_precision", "geo_precision", "conflict:", "where_prec", "event_clarity", "(date_prec")
+
+
+def actors(notes) -> np.ndarray:
+    """The actors of bulk events ("A vs B"), read from the notes the ACLED and UCDP importers write.
+
+    Those notes are "ACLED <id>; <event type / sub-event type>; <actor 1> vs <actor 2>; ..." (UCDP
+    GED: "UCDP GED <id>; <violence>; <dyad>; ..."); hand-made sites have no actors ("").
+    """
+    def one(note):
+        if not isinstance(note, str) or not note.startswith(("ACLED ", "UCDP GED ")):
+            return ""
+        parts = note.split("; ")
+        if len(parts) < 3 or parts[2].startswith(_NOT_ACTORS):
+            return ""
+        return parts[2]
+    return per_value(notes, one)
+
+
+def actor_names(actor_texts) -> list[str]:
+    """Every actor named in ``actor_texts`` ("A vs B" → A, B), most frequent first."""
+    counts = pd.Series(actor_texts, dtype=object).value_counts()
+    out: dict[str, int] = {}
+    for text, n in counts.items():
+        for name in str(text).split(" vs "):
+            if name:
+                out[name] = out.get(name, 0) + int(n)
+    return [k for k, _ in sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))]
