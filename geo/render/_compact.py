@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 import json
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.columns import file_names, iso_dates, per_combination, per_value
+from geo.events import ID_PREFIX
 from geo.render import _texts
 from geo.render._style import AREA_PRECISIONS, CATEGORY_COLORS, CATEGORY_SYMBOLS, COMPACT_SCALE
 
@@ -141,6 +143,7 @@ def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -
     b.text("flag", [", ".join(f.code for f in fl) for fl in sites["flags"]])
     b.text("flagmsg", ["\n".join(f"{f.code} {f.message}" for f in fl) for fl in sites["flags"]])
     notes = sites["notes"] if "notes" in sites else pd.Series([None] * len(sites))
+    notes = _texts.notes_without_ids(notes, sites["site_id"])
     b.text("notes", notes)
     b.text("actors", _texts.actors(notes))
     b.text("file", file_names(sites["source_file"]) if "source_file" in sites else [""] * len(sites))
@@ -149,11 +152,24 @@ def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -
     b.ints("unc", _texts.tenths(sites["uncertainty_km"]) if "uncertainty_km" in sites else np.zeros(len(sites)))
 
 
-def _claim_columns(b: _Columns, cl: pd.DataFrame, n_sites: int) -> None:
+#: A missing date among day offsets.
+NO_DAY = -(2**31)
+
+
+def _days(values) -> np.ndarray:
+    """Days since 1970-01-01 of dates (or ISO date strings); :data:`NO_DAY` where missing."""
+    def one(d):
+        if isinstance(d, str) and d:
+            d = dt.date.fromisoformat(d[:10])
+        return (d - dt.date(1970, 1, 1)).days if isinstance(d, dt.date) else NO_DAY
+    return per_value(values, one).astype(np.int64)
+
+
+def _claim_columns(b: _Columns, cl: pd.DataFrame, site_days: np.ndarray) -> None:
     def col(name):
         return cl[name] if name in cl else pd.Series([None] * len(cl), dtype=object)
     # Claims are ordered by site: a count per site locates them.
-    b.ints("c_count", np.bincount(cl["_i"].to_numpy(int), minlength=n_sites))
+    b.ints("c_count", np.bincount(cl["_i"].to_numpy(int), minlength=len(site_days)))
     b.text("c_claimant", col("claimant"))
     b.text("c_who", per_combination(lambda sp, c: sp if isinstance(sp, str) and sp else c, col("speaker"), col("claimant")))
     b.text("c_q", _texts.row_labels(col("quantity"), col("subject")))
@@ -162,8 +178,11 @@ def _claim_columns(b: _Columns, cl: pd.DataFrame, n_sites: int) -> None:
     b.text("c_quote", col("quote"))
     b.text("c_outlet", col("outlet"))
     b.text("c_url", per_value(col("source_url"), lambda u: u if isinstance(u, str) and u.lower().startswith(("https://", "http://")) else None))
-    b.text("c_date", per_value(col("claim_date"), lambda d: d.isoformat() if hasattr(d, "isoformat") else (d or "")))
-    b.text("c_pub", per_value(col("published"), lambda d: d.isoformat() if hasattr(d, "isoformat") else (d or "")))
+    # Dates as days after the site's date (claim) and after the claim's date (publication): mostly 0.
+    claim_day = _days(col("claim_date"))
+    b.ints("c_date", np.where(claim_day == NO_DAY, NO_DAY, claim_day - site_days[cl["_i"].to_numpy(int)]))
+    pub_day = _days(col("published"))
+    b.ints("c_pub", np.where((pub_day == NO_DAY) | (claim_day == NO_DAY), NO_DAY, pub_day - claim_day))
 
 
 def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, countries: dict[str, str] | None = None) -> dict:
@@ -187,9 +206,9 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, co
     draw, x0, y0 = _draw_blob(sites, site_dates, date_values)
     b = _Columns()
     _site_columns(b, sites, countries)
-    _claim_columns(b, cl, len(sites))
+    _claim_columns(b, cl, _days(sites["event_date"]))
     return {
         "scale": COMPACT_SCALE, "color": CATEGORY_COLORS.get(category, "#666666"), "symbol": CATEGORY_SYMBOLS.get(category, ""),
-        "n": len(sites), "m": len(cl), "x0": x0, "y0": y0, "cat": category,
+        "n": len(sites), "m": len(cl), "x0": x0, "y0": y0, "cat": category, "id_prefixes": sorted(ID_PREFIX.values()),
         "draw": draw, "popup": pack_blob(b.arrays, b.texts),
     }

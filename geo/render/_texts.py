@@ -66,7 +66,8 @@ def actors(notes) -> np.ndarray:
     """The actors of bulk events ("A vs B"), read from the notes the ACLED and UCDP importers write.
 
     Those notes are "ACLED <id>; <event type / sub-event type>; <actor 1> vs <actor 2>; ..." (UCDP
-    GED: "UCDP GED <id>; <violence>; <dyad>; ..."); hand-made sites have no actors ("").
+    GED: "UCDP GED <id>; <violence>; <dyad>; ..."); hand-made sites have no actors (""). Pass notes
+    through :func:`notes_without_ids` first and each distinct note is read once.
     """
     def one(note):
         if not isinstance(note, str) or not note.startswith(("ACLED ", "UCDP GED ")):
@@ -87,3 +88,29 @@ def actor_names(actor_texts) -> list[str]:
             if name:
                 out[name] = out.get(name, 0) + int(n)
     return [k for k, _ in sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+#: Stands for a site's event id inside its notes in the compact blobs (see :func:`notes_without_ids`).
+ID_MARK = "\ue000"
+
+
+def event_ids(site_ids) -> np.ndarray:
+    """The importer's event id of each site ("acled-PAK123" → "PAK123"); "" for hand-made sites."""
+    from geo.events import ID_PREFIX
+
+    ids = pd.Series(np.asarray(site_ids, dtype=object)).astype(str)
+    out = np.full(len(ids), "", dtype=object)
+    for prefix in ID_PREFIX.values():
+        hit = ids.str.startswith(prefix).to_numpy(bool)
+        out[hit] = ids[hit].str.slice(len(prefix)).to_numpy(dtype=object)
+    return out
+
+
+def notes_without_ids(notes, site_ids) -> np.ndarray:
+    """Notes with the site's event id replaced by :data:`ID_MARK`, so that the notes of events that
+    differ only by id are stored once (and read once, e.g. by :func:`actors`); the page puts the id back."""
+    eids = event_ids(site_ids).tolist()
+    texts = [n.replace(ID_MARK, " ") if isinstance(n, str) else "" for n in np.asarray(notes, dtype=object).tolist()]
+    out = np.empty(len(texts), dtype=object)
+    out[:] = [n.replace(e, ID_MARK, 1) if e else n for n, e in zip(texts, eids)]
+    return out
