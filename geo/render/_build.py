@@ -99,10 +99,13 @@ def _site_layers(m: folium.Map, ds: Dataset, *, compact_threshold: int, parts: d
         # Each category's claims, found once for all categories.
         claim_cats = ds.claims["site_id"].map(pd.Series(cats, index=ds.sites["site_id"].to_numpy())).to_numpy()
         columns = ds.sites[[c for c in COMPACT_SITE_COLUMNS if c in ds.sites]]
+        order = list(ds.layers.claimants["name"])
+        disputed = {i for c in ds.contradictions if c["site_id"] is not None for i in c["claim_ids"]}
         for c in present:
             sub = columns[cats == c["key"]]
             data = _shared(parts, ("compact", c["key"]),
-                           lambda: compact_data(sub, ds.claims[claim_cats == c["key"]], category=c["key"], countries=names))
+                           lambda: compact_data(sub, ds.claims[claim_cats == c["key"]], category=c["key"], countries=names,
+                                                claimants=order, disputed=disputed))
             CompactSites(data, name=f"Sites: {c['key']} ({len(sub)})", aggregate_above=AGGREGATE_ABOVE).add_to(m)
         return present
     feats = _shared(parts, ("features",), lambda: site_features(ds))
@@ -186,8 +189,7 @@ def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: i
     m.default_js = [] if self_contained else list(CDN_JS)
     m.default_css = [] if self_contained else list(CDN_CSS)
     m.add_child(InlineAssets(self_contained=self_contained), name="geo_inline_assets")
-    # The final view first: layers are then projected and drawn once, not again after a fitBounds.
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # The page's script fits the view to CONFIG.bounds (or the URL's view) before anything is drawn.
     key = _reference_layers(m, ds, self_contained=self_contained)
     compact = len(ds.sites) > compact_threshold
     present = _site_layers(m, ds, compact_threshold=compact_threshold, parts=parts)

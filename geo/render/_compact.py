@@ -80,7 +80,7 @@ def pack_blob(arrays: dict[str, tuple[str, np.ndarray]], texts: dict[str, str], 
 COMPACT_SITE_COLUMNS = ["site_id", "name", "reported_location", "event_date", "precision", "side", "flags", "radius_km",
                         "distance_km", "uncertainty_km", "lon", "lat", "category", "admin1", "admin2", "country", "notes",
                         "geocode_source", "source_file", "source_line"]
-COMPACT_CLAIM_COLUMNS = ["site_id", "claimant", "speaker", "quantity", "subject", "outlet", "source_url", "published", "claim_date",
+COMPACT_CLAIM_COLUMNS = ["claim_id", "site_id", "claimant", "speaker", "quantity", "subject", "outlet", "source_url", "published", "claim_date",
                          "figure", "statement", "quote"]
 
 
@@ -94,7 +94,10 @@ def _ordered(sites: pd.DataFrame, claims: pd.DataFrame) -> tuple[pd.DataFrame, p
     keep = site_of_claim.notna().to_numpy()
     cl = claims[[c for c in COMPACT_CLAIM_COLUMNS if c in claims]][keep]
     at = site_of_claim.to_numpy()[keep].astype(np.int64)
-    # A site's claims in the order of the claims table (their file order).
+    # A site's claims by date and id, as the small map's claims table has them.
+    if "claim_date" in cl and "claim_id" in cl:
+        by_date = np.lexsort((cl["claim_id"].astype(str).to_numpy(), iso_dates(cl["claim_date"]).astype(str)))
+        cl, at = cl.iloc[by_date], at[by_date]
     by_site = np.argsort(at, kind="stable")
     cl = cl.iloc[by_site].assign(_i=at[by_site])
     return sites, cl
@@ -165,12 +168,13 @@ def _days(values) -> np.ndarray:
     return per_value(values, one).astype(np.int64)
 
 
-def _claim_columns(b: _Columns, cl: pd.DataFrame, site_days: np.ndarray) -> None:
+def _claim_columns(b: _Columns, cl: pd.DataFrame, site_days: np.ndarray, disputed: set[str]) -> None:
     def col(name):
         return cl[name] if name in cl else pd.Series([None] * len(cl), dtype=object)
     # Claims are ordered by site: a count per site locates them.
     b.ints("c_count", np.bincount(cl["_i"].to_numpy(int), minlength=len(site_days)))
     b.text("c_claimant", col("claimant"))
+    b.ints("c_disp", col("claim_id").isin(disputed).to_numpy(int))
     b.text("c_who", per_combination(lambda sp, c: sp if isinstance(sp, str) and sp else c, col("speaker"), col("claimant")))
     b.text("c_q", _texts.row_labels(col("quantity"), col("subject")))
     b.text("c_fig", col("figure"))
@@ -185,7 +189,8 @@ def _claim_columns(b: _Columns, cl: pd.DataFrame, site_days: np.ndarray) -> None
     b.ints("c_pub", np.where((pub_day == NO_DAY) | (claim_day == NO_DAY), NO_DAY, pub_day - claim_day))
 
 
-def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, countries: dict[str, str] | None = None) -> dict:
+def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, countries: dict[str, str] | None = None,
+                 claimants: list[str] | None = None, disputed: set[str] | None = None) -> dict:
     """One category's sites and claims as two blobs (:func:`pack_blob`): what drawing needs, what popups show.
 
     ``draw`` (coordinates, dates, the area flag) is decoded as soon as the page opens, so it is not
@@ -197,6 +202,15 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, co
     repeated text is stored once and referenced by index; distances are integers of 0.1 km, the
     precision a popup shows. A map of 100,000 sites is then a few megabytes that open in a
     fraction of a second, where a JSON object per site would take seconds.
+
+    Parameters
+    ----------
+    countries
+        ISO code to country name, for the side texts.
+    claimants
+        Claimant names in the order of the claims table's columns.
+    disputed
+        Ids of the claims in a contradiction (their rows are marked "disputed").
     """
     countries = countries or {}
     sites, cl = _ordered(sites, claims)
@@ -206,9 +220,9 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, co
     draw, x0, y0 = _draw_blob(sites, site_dates, date_values)
     b = _Columns()
     _site_columns(b, sites, countries)
-    _claim_columns(b, cl, _days(sites["event_date"]))
+    _claim_columns(b, cl, _days(sites["event_date"]), disputed or set())
     return {
         "scale": COMPACT_SCALE, "color": CATEGORY_COLORS.get(category, "#666666"), "symbol": CATEGORY_SYMBOLS.get(category, ""),
-        "n": len(sites), "m": len(cl), "x0": x0, "y0": y0, "cat": category, "id_prefixes": sorted(ID_PREFIX.values()),
+        "n": len(sites), "m": len(cl), "x0": x0, "y0": y0, "cat": category, "id_prefixes": sorted(ID_PREFIX.values()), "claimants": claimants or [],
         "draw": draw, "popup": pack_blob(b.arrays, b.texts),
     }

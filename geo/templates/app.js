@@ -95,7 +95,7 @@
             if (sheet) { sheet.remove(); sheet = null; closed(); }
             if (openPopup) { map.closePopup(); }
         };
-        function showSheet(box, latlng) {
+        function showSheet(box, latlng, keepView) {
             if (sheet) { sheet.remove(); }
             sheet = el("div", null, "geo-sheet");
             var close = sheet.appendChild(el("button", "×", "geo-sheet-close"));
@@ -108,7 +108,7 @@
             opened(content);
             // Keep the site visible above the sheet.
             var pt = map.latLngToContainerPoint(latlng), free = map.getSize().y - sheet.offsetHeight;
-            if (pt.y > free - 20 || pt.y < 10) { map.panBy([0, pt.y - free / 2], {animate: false}); }
+            if (!keepView && (pt.y > free - 20 || pt.y < 10)) { map.panBy([0, pt.y - free / 2], {animate: false}); }
         }
         app.open = function (hits, latlng, opts) {
             opts = opts || {};
@@ -143,8 +143,9 @@
                 });
             }
             return show(0).then(function () {
-                if (narrow) { showSheet(box, latlng); return; }
-                openPopup = L.popup(popupOptions()).setLatLng(latlng).setContent(box).openOn(map);
+                if (narrow) { showSheet(box, latlng, opts.keepView); return; }
+                // A view from a URL stays as it was shared: no panning to fit the popup.
+                openPopup = L.popup(Object.assign(popupOptions(), opts.keepView ? {autoPan: false} : {})).setLatLng(latlng).setContent(box).openOn(map);
             });
         };
         map.on("popupopen", function (e) { opened(e.popup.getElement().querySelector(".leaflet-popup-content")); });
@@ -164,7 +165,7 @@
                     for (var i = 0; i < s.n; i++) {
                         if (s.id(i) !== id) { continue; }
                         if (fly) { map.setView(s.latlng(i), Math.max(map.getZoom(), 11), {animate: false}); }
-                        return app.open([{src: s, i: i}], s.latlng(i)).then(function () { return true; });
+                        return app.open([{src: s, i: i}], s.latlng(i), {keepView: !fly}).then(function () { return true; });
                     }
                 }
                 return false;
@@ -244,7 +245,7 @@
         map.on("moveend", function () { app.viewDrawn(); writeHash(); });
 
         // ---- Shareable state in location.hash: view, filters, open site.
-        var restoring = false;
+        var restoring = true;  // until the URL has been read (readHash)
         function writeHash() {
             if (restoring) { return; }
             var c = map.getCenter(), parts = ["map=" + map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5)];
@@ -346,6 +347,7 @@
         if (narrow) { document.querySelectorAll("details.geo-collapsible").forEach(function (d) { d.open = false; }); }
         if (CONFIG.attribution && map.attributionControl) { map.attributionControl.addAttribution(CONFIG.attribution); }
         window.addEventListener("hashchange", function () { app.readHash(); });
-        // Room for the open "Find and filter" box on wide screens (a URL's view wins, in readHash).
-        if (!narrow && CONFIG.bounds) { map.fitBounds(CONFIG.bounds, {paddingTopRight: [340, 0], animate: false}); }
+        // The opening view, unless the URL has one (readHash): every site and the border, with room
+        // for the open "Find and filter" box on wide screens. Not animated, and before the first draw.
+        if (location.hash.indexOf("map=") < 0) { map.fitBounds(CONFIG.bounds, {paddingTopRight: [narrow ? 0 : 340, 0], animate: false}); }
         app.readHash();
