@@ -518,3 +518,66 @@ def test_reference_lines_disagreement_layer_and_osm_attribution(browser, tmp_pat
         assert pg.errors == []
     finally:
         pg.close()
+
+
+@pytest.fixture(scope="module")
+def map_100k(tmp_path_factory):
+    """A 100,000-event map (bench/bench_map.py's synthetic events), 155 of them at one spot."""
+    import importlib.util
+
+    from geo.pipeline import run
+    from geo.render import render_html
+
+    spec = importlib.util.spec_from_file_location("bench_map", ROOT / "bench" / "bench_map.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    layers = bench.synthetic_layers(100_000)
+    sites = layers.sites.copy()
+    sites.loc[:154, "lat"], sites.loc[:154, "lon"] = 31.61234, 65.71234  # Kandahar
+    ds = run(replace(layers, sites=sites))
+    path = tmp_path_factory.mktemp("map100k") / "offline.html"
+    path.write_text(render_html(ds, self_contained=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_100k_events_are_counted_in_cells_and_a_dense_spot_says_how_many(browser, map_100k):
+    pg = Page(browser, map_100k, wait="")
+    p = pg.page
+    try:
+        p.wait_for_function("window.geoCompact && window.geoCompact.complete()", timeout=60_000)
+        # Every event is in the opening view, counted in cells, categories told apart (a slice each).
+        assert p.evaluate("window.geoCompact.layers.reduce((s, l) => s + l.drawn, 0)") == 100_000
+        assert p.evaluate("window.geoCompact.aggregated") is True
+        assert p.evaluate("window.geoCompact.cells.reduce((s, c) => s + c.n, 0)") == 100_000
+        assert p.evaluate("window.geoCompact.cells.filter(c => c.by.filter(x => x > 0).length > 1).length") > 10
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.screenshot(path=str(ARTIFACTS / "map-100k.png"))
+        # A click on a cell says how many events it holds, and steps through them.
+        n, x, y = p.evaluate("(() => { const c = window.geoCompact.cells.reduce((a, b) => a.n > b.n ? a : b); return [c.n, c.x, c.y]; })()")
+        box = p.locator(".leaflet-container").bounding_box()
+        p.mouse.click(box["x"] + x, box["y"] + y)
+        assert pg.details().locator(".geo-hits-count").inner_text() == f"{n:,} events in this cell"
+        p.keyboard.press("Escape")
+        # Zoomed in to the last level, 155 events on one spot: one click, "155 events here", a stepper.
+        _click_site(p, 31.61234, 65.71234, zoom=18)
+        hits = pg.details()
+        assert p.evaluate("window.geoCompact.aggregated") is False
+        assert hits.locator(".geo-hits-count").inner_text() == "155 events here"
+        assert hits.locator(".geo-step").inner_text() == "1 of 155"
+        first = hits.locator(".geo-card").get_attribute("data-site")
+        hits.locator(".geo-next").click()
+        p.wait_for_function("document.querySelector('.geo-step').textContent === '2 of 155'")
+        assert hits.locator(".geo-card").get_attribute("data-site") != first
+        p.keyboard.press("Escape")
+        # Search by id, and a category filter, at this size too.
+        p.locator("input[type=search]").fill("EV0099999")
+        p.locator("input[type=search]").press("Enter")
+        assert "EV0099999" in pg.details().inner_text()
+        p.keyboard.press("Escape")
+        clash = p.evaluate("window.geoApp.config.categories.find(c => c.key === 'clash').count")
+        p.get_by_label(re.compile(r"^Sites: clash")).uncheck()
+        p.wait_for_function(f"document.getElementById('geo-count').textContent.startsWith('{100_000 - clash:,} of')")
+        assert pg.errors == []
+    finally:
+        pg.close()
