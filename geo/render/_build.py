@@ -125,7 +125,7 @@ def _app_config(ds: Dataset, present: list[dict], *, compact: bool, self_contain
     sites = ds.sites
     labels = []
     if compact:
-        own = sites[[hand_made(s) for s in sites["site_id"]]].head(LABELS_MAX)
+        own = sites[hand_made(sites, ds.layers.root)].head(LABELS_MAX)
         labels = [[round(la, MAP_DECIMALS), round(lo, MAP_DECIMALS), str(n)] for la, lo, n in zip(own["lat"], own["lon"], own["name"])]
     licences = " ".join(str(x) for x in (*ds.reference.lines["licence"], *ds.reference.lines["source"])).lower()
     osm = "odbl" in licences or "openstreetmap" in licences

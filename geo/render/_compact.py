@@ -135,7 +135,9 @@ class _Columns:
 def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -> None:
     b.texts["ids"] = _pack_strings(sites["site_id"].astype(str).tolist())
     b.text("name", sites["name"])
-    b.text("place", sites["reported_location"])
+    same = sites["reported_location"].fillna("").astype(str).to_numpy() == sites["name"].fillna("").astype(str).to_numpy()
+    if not same.all():  # else the page shows the name
+        b.text("place", sites["reported_location"])
     b.text("prec", _texts.precision_texts(sites["precision"], sites["radius_km"]))
     b.text("gsrc", sites["geocode_source"] if "geocode_source" in sites else [""] * len(sites))
     b.text("side", sites["side"])

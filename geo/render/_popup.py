@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import numpy as np
 import pandas as pd
 
 from geo.claims import quantity_label
-from geo.events import ID_PREFIX
+from geo.columns import per_value
 from geo.pipeline import Dataset
 from geo.render import _texts
 from geo.render._style import AREA_PRECISIONS, CATEGORY_COLORS, CATEGORY_SYMBOLS, LOUD_FLAGS, MAP_DECIMALS
@@ -48,9 +50,10 @@ def _clean(value):
     return value
 
 
-def hand_made(site_id: str) -> bool:
-    """A site of the layers' own table, not an imported event (those carry an importer's id prefix)."""
-    return not str(site_id).startswith(tuple(ID_PREFIX.values()))
+def hand_made(sites: pd.DataFrame, root: Path) -> np.ndarray:
+    """Which sites come from the layers' own ``sites.csv`` (not from an events file): those get labels."""
+    own = Path(root) / "sites.csv"
+    return per_value(sites["source_file"], lambda f: isinstance(f, str) and Path(f) == own).astype(bool)
 
 
 def site_features(ds: Dataset) -> dict[str, list[dict]]:
@@ -61,7 +64,7 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
     s = ds.sites
     words = {"side_text": _texts.side_texts(s["side"], names), "precision_text": _texts.precision_texts(s["precision"], s["radius_km"]),
              "admin_text": _texts.admin_texts(s["admin2"], s["admin1"], s["country"], names), "actors": _texts.actors(_texts.notes_without_ids(s["notes"], s["site_id"])),
-             "dist10": _texts.tenths(s["distance_km"]), "unc10": _texts.tenths(s["uncertainty_km"])}
+             "dist10": _texts.tenths(s["distance_km"]), "unc10": _texts.tenths(s["uncertainty_km"]), "own": hand_made(s, ds.layers.root)}
     by_site = dict(tuple(ds.claims.groupby("site_id", sort=False))) if len(ds.claims) else {}
     out: dict[str, list[dict]] = {}
     for k, site in enumerate(s.drop(columns="geometry").to_dict("records")):
@@ -80,7 +83,7 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
             "site_id": site["site_id"], "name": site["name"], "place": site["reported_location"] or "", "category": site["category"],
             "date": site["event_date"], "side": site["side"], "distance_km": int(words["dist10"][k]) / 10, "precision": site["precision"],
             "flags": [f.code for f in site["flags"]], "claimants": sorted(set(sc["claimant"].dropna())), "actors": words["actors"][k],
-            "loud": any(f.code in LOUD_FLAGS for f in site["flags"]), "label": hand_made(site["site_id"]), "_popup": html,
+            "loud": any(f.code in LOUD_FLAGS for f in site["flags"]), "label": bool(words["own"][k]), "_popup": html,
         }
         if site["precision"] in AREA_PRECISIONS:
             props["_extent_m"] = round(float(site["radius_km"]) * 1000.0)

@@ -21,21 +21,25 @@
         // ---- Filters: one pass over every source, then the map, list, count and URL follow.
         function needsBlob() { return !!(state.claimant || state.actor || state.flag); }
         function filterSource(s) {
-            var mask = new Uint8Array(s.n), on = state.cats[s.cat], lo = dates[state.from] || "", hi = dates[state.to] || "\uffff";
-            var blob = needsBlob(), shown = 0;
+            var mask = new Uint8Array(s.n), on = state.cats[s.cat], blob = needsBlob(), shown = 0;
+            var everything = on && !blob && state.from === 0 && state.to === dates.length - 1;
+            var lo = day(dates[state.from]), hi = day(dates[state.to]);
             for (var i = 0; on && i < s.n; i++) {
-                var d = s.date(i);
-                if (d < lo || d > hi) { continue; }
-                if (blob) {
-                    if (state.claimant && !s.hasClaimant(i, state.claimant)) { continue; }
-                    if (state.actor && s.actors(i).split(" vs ").indexOf(state.actor) < 0) { continue; }
-                    if (state.flag === "*" ? !s.flags(i) : state.flag && s.flags(i).split(", ").indexOf(state.flag) < 0) { continue; }
+                if (!everything) {
+                    var d = s.day(i);
+                    if (d < lo || d > hi) { continue; }
+                    if (blob) {
+                        if (state.claimant && !s.hasClaimant(i, state.claimant)) { continue; }
+                        if (state.actor && s.actors(i).split(" vs ").indexOf(state.actor) < 0) { continue; }
+                        if (state.flag === "*" ? !s.flags(i) : state.flag && s.flags(i).split(", ").indexOf(state.flag) < 0) { continue; }
+                    }
                 }
                 mask[i] = 1; shown++;
             }
             s.setShown(mask);
             s.count = shown;
         }
+        function day(iso) { return iso ? Math.round(Date.parse(iso) / 86400000) : NaN; }
         app.apply = function () {
             var wait = needsBlob() ? Promise.all(sources.map(function (s) { return s.ready(); })) : Promise.resolve();
             return wait.then(function () {
