@@ -32,7 +32,6 @@ LABEL_ZOOM = 8
 OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 
 
-
 def _round_geojson(geom: shapely.Geometry) -> dict:
     return shapely.geometry.mapping(shapely.set_precision(geom, 10**-MAP_DECIMALS)) if not geom.is_empty else None
 

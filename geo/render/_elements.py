@@ -74,8 +74,8 @@ class GeoFigure(branca.element.Figure):
 class GeoLayer(Layer, _TextMacro):
     """A GeoJSON overlay (countries, bands, border lines) whose data reach the page only through ``tojson``.
 
-    Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path options),
-    ``_tooltip`` (already-escaped HTML), ``_label`` (text of a permanent label). ``pane`` puts the
+    Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path options) and
+    ``_label`` (text of a permanent label, e.g. a country's name). ``pane`` puts the
     layer in one of the map's panes (see ``map.html.j2``).
     """
 
