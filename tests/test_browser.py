@@ -160,6 +160,14 @@ def test_offline_map_renders_every_site_and_its_claims(page):
     p.locator(".geo-site-bahram-chah").dispatch_event("click")  # may be panned out of view
     text = pg.details().inner_text()
     assert "side uncertain" in text and "reported_admin1_mismatch" in text
+    p.keyboard.press("Escape")
+    # Buffer bands have a key and never take a click meant for a site inside them.
+    p.get_by_label("Buffer bands (5, 25, 50 km)").check()
+    p.wait_for_selector("path.geo-band")
+    assert "buffer band 0–5 km from the line" in p.locator(".geo-legend").inner_text()
+    p.evaluate("window.geoApp.map.setView([32.52, 69.28], 9, {animate: false})")  # Angoor Adda, 1 km from the line
+    p.locator(".geo-site-angoor-adda").click()  # a real click: fails if a band is on top
+    assert "Angoor Adda" in pg.details().locator("h3").inner_text()
 
 
 def test_filters_slider_and_category_boxes_share_one_state(page):
