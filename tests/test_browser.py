@@ -115,6 +115,14 @@ class Page:
         self.ctx.close()
 
 
+def layers_control(p):
+    """Leaflet's layer control, hovered a moment first: it ignores clicks in the tick it expands in."""
+    control = p.locator(".leaflet-control-layers")
+    control.hover()
+    p.wait_for_timeout(50)
+    return control
+
+
 @pytest.fixture(scope="module")
 def seed_map(tmp_path_factory):
     return _build(LAYERS, tmp_path_factory.mktemp("maps"))
@@ -162,7 +170,7 @@ def test_offline_map_renders_every_site_and_its_claims(page):
     assert "side uncertain" in text and "reported_admin1_mismatch" in text
     p.keyboard.press("Escape")
     # Buffer bands have a key and never take a click meant for a site inside them.
-    p.get_by_label("Buffer bands (5, 25, 50 km)").check()
+    layers_control(p).get_by_label("Buffer bands (5, 25, 50 km)").check()
     p.wait_for_selector("path.geo-band")
     assert "buffer band 0–5 km from the line" in p.locator(".geo-legend").inner_text()
     p.evaluate("window.geoApp.map.setView([32.52, 69.28], 9, {animate: false})")  # Angoor Adda, 1 km from the line
@@ -520,7 +528,7 @@ def test_reference_lines_disagreement_layer_and_osm_attribution(browser, tmp_pat
         key = p.locator(".geo-legend").inner_text()
         assert "OpenStreetMap (test copy) (about 1:25k, ±2 km), used for sides and distances" in key
         assert "Natural Earth" in key and "for comparison" in key
-        p.get_by_label("Where the sources disagree").check()
+        layers_control(p).get_by_label("Where the sources disagree").check()
         p.wait_for_selector("path.geo-disagree")
         assert "OpenStreetMap contributors" in p.locator(".leaflet-control-attribution").inner_text()
         assert pg.errors == []
@@ -567,6 +575,7 @@ def test_100k_events_are_counted_in_cells_and_a_dense_spot_says_how_many(browser
         p.mouse.click(box["x"] + x, box["y"] + y)
         assert pg.details().locator(".geo-hits-count").inner_text() == f"{n:,} events in this cell"
         p.keyboard.press("Escape")
+        p.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
         # Zoomed in to the last level, 155 events on one spot: one click, "155 events here", a stepper.
         _click_site(p, 31.61234, 65.71234, zoom=18)
         hits = pg.details()
@@ -578,11 +587,13 @@ def test_100k_events_are_counted_in_cells_and_a_dense_spot_says_how_many(browser
         p.wait_for_function("document.querySelector('.geo-step').textContent === '2 of 155'")
         assert hits.locator(".geo-card").get_attribute("data-site") != first
         p.keyboard.press("Escape")
+        p.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
         # Search by id, and a category filter, at this size too.
         p.locator("input[type=search]").fill("EV0099999")
         p.locator("input[type=search]").press("Enter")
         assert "EV0099999" in pg.details().inner_text()
         p.keyboard.press("Escape")
+        p.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
         clash = p.evaluate("window.geoApp.config.categories.find(c => c.key === 'clash').count")
         p.get_by_label(re.compile(r"^Sites: clash")).uncheck()
         p.wait_for_function(f"document.getElementById('geo-count').textContent.startsWith('{100_000 - clash:,} of')")
