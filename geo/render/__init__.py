@@ -1,8 +1,10 @@
 """Render a Dataset as an interactive Leaflet map (folium), reproducible and optionally self-contained.
 
 Modules: ``_style`` (palette, symbols), ``_assets`` (Leaflet from XStatic or its CDN), ``_elements``
-(one branca class per map feature, templates in ``geo/templates/``), ``_popup`` (site popups),
-``_panel`` (the panel's sources), ``_compact`` (blobs of many sites), ``_build`` (the map).
+(one branca class per map feature, templates in ``geo/templates/``), ``_texts`` (the words of a
+popup, for both kinds of map), ``_popup`` (popups of the SVG site layer), ``_panel`` (the panel's
+sources), ``_compact`` (blobs of many sites), ``_build`` (the map). The page's script
+``templates/app.js`` holds the analyst's tools (filters, search, list, URL, export, keyboard).
 """
 
 from geo.render._assets import CDN_CSS, CDN_JS, leaflet_assets

@@ -36,6 +36,12 @@ def _round_geojson(geom: shapely.Geometry) -> dict:
     return shapely.geometry.mapping(shapely.set_precision(geom, 10**-MAP_DECIMALS)) if not geom.is_empty else None
 
 
+def _inside(geom: shapely.Geometry) -> list[float]:
+    """[lat, lon] of a point inside ``geom`` (where its label goes)."""
+    pt = shapely.point_on_surface(geom)
+    return [round(pt.y, MAP_DECIMALS), round(pt.x, MAP_DECIMALS)]
+
+
 def _shared(parts: dict | None, key: tuple, make):
     """``make()``, or its result from an earlier map of the same dataset when ``parts`` is given."""
     if parts is None:
@@ -57,7 +63,7 @@ def _reference_layers(m: folium.Map, ds: Dataset, *, self_contained: bool) -> di
     theatre = ds.layers.theatre
     countries = ds.reference.countries
     GeoLayer(_features(
-        {"type": "Feature", "id": code, "properties": {"iso_a2": code, "name": name, "_label": name,
+        {"type": "Feature", "id": code, "properties": {"iso_a2": code, "name": name, "_label": name, "_label_at": _inside(geom),
                                                          "_style": {"fillColor": COUNTRY_FILLS[i % len(COUNTRY_FILLS)]}},
          "geometry": _round_geojson(geom)}
         for i, (code, name, geom) in enumerate(zip(countries["iso_a2"], countries["name"], countries.geometry.values))),

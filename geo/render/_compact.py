@@ -146,7 +146,7 @@ def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -
                                        sites["country"] if "country" in sites else [None] * len(sites), countries))
     b.text("country", sites["country"] if "country" in sites else [None] * len(sites))
     b.text("flag", [", ".join(f.code for f in fl) for fl in sites["flags"]])
-    b.text("flagmsg", ["\n".join(f"{f.code} {f.message}" for f in fl) for fl in sites["flags"]])
+    b.text("flagmsg", _texts.flag_texts(sites["flags"], sites["name"], _texts.tenths(sites["distance_km"])))
     notes = sites["notes"] if "notes" in sites else pd.Series([None] * len(sites))
     notes = _texts.notes_without_ids(notes, sites["site_id"])
     b.text("notes", notes)

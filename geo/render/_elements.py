@@ -75,7 +75,7 @@ class GeoLayer(Layer, _TextMacro):
     """A GeoJSON overlay (countries, bands, border lines) whose data reach the page only through ``tojson``.
 
     Feature properties starting with ``_`` drive the drawing: ``_style`` (Leaflet path options) and
-    ``_label`` (text of a permanent label, e.g. a country's name). ``pane`` puts the
+    ``_label`` and ``_label_at`` (text of a label and its [lat, lon], e.g. a country's name). ``pane`` puts the
     layer in one of the map's panes (see ``map.html.j2``).
     """
 

@@ -114,3 +114,26 @@ def notes_without_ids(notes, site_ids) -> np.ndarray:
     out = np.empty(len(texts), dtype=object)
     out[:] = [n.replace(e, ID_MARK, 1) if e else n for n, e in zip(texts, eids)]
     return out
+
+
+#: Stand for a site's name and its distance ("10.7 km") inside its flag messages in the compact blobs.
+NAME_MARK, KM_MARK = "\ue001", "\ue002"
+
+
+def flag_texts(flags, names, distance_tenths) -> list[str]:
+    """Each site's flags as "code message" lines, its name and distance replaced by :data:`NAME_MARK`
+    and :data:`KM_MARK` (the page puts them back): messages that differ only by those are stored once."""
+    out = []
+    for fl, name, d10 in zip(flags, names, np.asarray(distance_tenths).tolist()):
+        if not fl:
+            out.append("")
+            continue
+        km = f"{d10 / 10:.1f} km"
+        lines = []
+        for f in fl:
+            msg = f.message.replace(NAME_MARK, " ").replace(KM_MARK, " ")
+            if isinstance(name, str) and name:
+                msg = msg.replace(name, NAME_MARK)
+            lines.append(f"{f.code} {msg.replace(km, KM_MARK)}")
+        out.append("\n".join(lines))
+    return out

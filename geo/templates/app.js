@@ -21,11 +21,14 @@
         // ---- Filters: one pass over every source, then the map, list, count and URL follow.
         function needsBlob() { return !!(state.claimant || state.actor || state.flag); }
         function filterSource(s) {
-            var mask = new Uint8Array(s.n), on = state.cats[s.cat], blob = needsBlob(), shown = 0;
-            var everything = on && !blob && state.from === 0 && state.to === dates.length - 1;
-            var lo = day(dates[state.from]), hi = day(dates[state.to]);
-            for (var i = 0; on && i < s.n; i++) {
-                if (!everything) {
+            var mask = new Uint8Array(s.n), blob = needsBlob(), lo = day(dates[state.from]), hi = day(dates[state.to]), shown = 0;
+            if (!state.cats[s.cat]) {
+                shown = 0;
+            } else if (!blob && state.from === 0 && state.to === dates.length - 1) {  // nothing filtered out
+                mask.fill(1);
+                shown = s.n;
+            } else {
+                for (var i = 0; i < s.n; i++) {
                     var d = s.day(i);
                     if (d < lo || d > hi) { continue; }
                     if (blob) {
@@ -33,8 +36,9 @@
                         if (state.actor && s.actors(i).split(" vs ").indexOf(state.actor) < 0) { continue; }
                         if (state.flag === "*" ? !s.flags(i) : state.flag && s.flags(i).split(", ").indexOf(state.flag) < 0) { continue; }
                     }
+                    mask[i] = 1;
+                    shown++;
                 }
-                mask[i] = 1; shown++;
             }
             s.setShown(mask);
             s.count = shown;
@@ -348,9 +352,8 @@
         if (CONFIG.labels.length) {
             var labels = L.layerGroup().addTo(map);
             CONFIG.labels.forEach(function (l) {
-                var span = el("span", l[2]);
-                L.tooltip({permanent: true, direction: "right", offset: [8, 0], className: "geo-site-label", interactive: false})
-                    .setLatLng([l[0], l[1]]).setContent(span).addTo(labels);
+                labels.addLayer(L.marker([l[0], l[1]], {interactive: false, keyboard: false,
+                    icon: L.divIcon({className: "geo-map-label geo-site-label", html: el("span", l[2]), iconSize: null})}));
             });
         }
         if (narrow) { document.querySelectorAll("details.geo-collapsible").forEach(function (d) { d.open = false; }); }
