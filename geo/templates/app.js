@@ -11,6 +11,8 @@
         var state = app.state = {cats: {}, claimant: "", actor: "", flag: "", from: 0, to: Math.max(0, dates.length - 1), site: null};
         CONFIG.categories.forEach(function (c) { state.cats[c.key] = true; });
         function $(id) { return document.getElementById(id); }
+        // 12345 -> "12,345" (toLocaleString's first call costs the page tens of milliseconds).
+        function fmt(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
         function el(tag, text, cls) {
             var e = document.createElement(tag);
             if (text !== undefined && text !== null) { e.textContent = String(text); }
@@ -50,7 +52,7 @@
                 sources.forEach(filterSource);
                 syncControls();
                 var total = sources.reduce(function (a, s) { return a + s.count; }, 0);
-                $("geo-count").textContent = total.toLocaleString("en") + " of " + CONFIG.total.toLocaleString("en") + " sites match";
+                $("geo-count").textContent = fmt(total) + " of " + fmt(CONFIG.total) + " sites match";
                 if (!sources.some(function (s) { return s.compact; })) { app.viewDrawn(); }
                 writeHash();
             });
@@ -125,7 +127,7 @@
             var box = el("div", null, "geo-hits"), body = el("div"), k = 0, label = null;
             if (hits.length > 1) {
                 var head = box.appendChild(el("div", null, "geo-stepper"));
-                head.appendChild(el("b", hits.length.toLocaleString("en") + " events " + (opts.cell ? "in this cell" : "here"), "geo-hits-count"));
+                head.appendChild(el("b", fmt(hits.length) + " events " + (opts.cell ? "in this cell" : "here"), "geo-hits-count"));
                 var prev = head.appendChild(el("button", "Previous", "geo-prev")), next = head.appendChild(el("button", "Next", "geo-next"));
                 label = head.appendChild(el("span", "", "geo-small geo-step"));
                 prev.type = next.type = "button";
@@ -144,7 +146,7 @@
                 return h.src.content(h.i).then(function (c) {
                     body.textContent = "";
                     if (typeof c === "string") { body.innerHTML = c; } else { body.appendChild(c); }  // strings: HTML escaped in Python
-                    if (label) { label.textContent = (k + 1).toLocaleString("en") + " of " + hits.length.toLocaleString("en"); }
+                    if (label) { label.textContent = fmt(k + 1) + " of " + fmt(hits.length); }
                     state.site = h.src.id(h.i);
                     writeHash();
                     if (openPopup) { openPopup.update(); }
@@ -238,8 +240,8 @@
                 var ol = $("geo-list"), max = CONFIG.list_max;
                 ol.textContent = "";
                 for (j = 0; j < Math.min(m, max); j++) { listItem(ol, {src: sources[which[order[j]]], i: at[order[j]]}); }
-                $("geo-list-count").textContent = m > max ? "(first " + max + " of " + m.toLocaleString("en") + ")"
-                    : "(" + m.toLocaleString("en") + ")";
+                $("geo-list-count").textContent = m > max ? "(first " + max + " of " + fmt(m) + ")"
+                    : "(" + fmt(m) + ")";
             });
         };
         function listItem(ol, r) {
@@ -295,8 +297,11 @@
             ["claimant", "actor", "flag"].forEach(function (k) { state[k] = q[k] || ""; });
             state.from = dateIndex(q.from || "", 0);
             state.to = q.to ? dateIndex(q.to, dates.length - 1) : dates.length - 1;
-            restoring = false;
-            return app.apply().then(function () { return q.site ? app.openId(q.site, false) : null; });
+            // The URL is written from the first change on, not while the page opens.
+            return app.apply().then(function () {
+                restoring = false;
+                return q.site ? app.openId(q.site, false) : null;
+            });
         };
 
         // ---- Export of the sites the filters select, built in the page.
