@@ -110,7 +110,7 @@ def _site_layers(m: folium.Map, ds: Dataset, *, compact_threshold: int, parts: d
             sub = columns[cats == c["key"]]
             data = _shared(parts, ("compact", c["key"]),
                            lambda: compact_data(sub, ds.claims[claim_cats == c["key"]], category=c["key"], countries=names,
-                                                claimants=order, disputed=disputed))
+                                                claimants=order, disputed=disputed, layers_root=ds.layers.root))
             CompactSites(data, name=f"Sites: {c['key']} ({len(sub)})", aggregate_above=AGGREGATE_ABOVE).add_to(m)
         return present
     feats = _shared(parts, ("features",), lambda: site_features(ds))

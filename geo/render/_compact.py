@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import gzip
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ import pandas as pd
 from geo.columns import file_names, iso_dates, per_combination, per_value
 from geo.events import ID_PREFIX
 from geo.render import _texts
+from geo.render._popup import hand_made
 from geo.render._style import AREA_PRECISIONS, CATEGORY_COLORS, CATEGORY_SYMBOLS, COMPACT_SCALE
 
 
@@ -132,7 +134,7 @@ class _Columns:
         self.arrays[name] = _int_array(values)
 
 
-def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -> None:
+def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str], layers_root: Path | None) -> None:
     b.texts["ids"] = _pack_strings(sites["site_id"].astype(str).tolist())
     b.text("name", sites["name"])
     same = sites["reported_location"].fillna("").astype(str).to_numpy() == sites["name"].fillna("").astype(str).to_numpy()
@@ -151,8 +153,10 @@ def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str]) -
     notes = _texts.notes_without_ids(notes, sites["site_id"])
     b.text("notes", notes)
     b.text("actors", _texts.actors(notes))
-    b.text("file", file_names(sites["source_file"]) if "source_file" in sites else [""] * len(sites))
-    b.ints("line", pd.to_numeric(sites["source_line"], errors="coerce").fillna(0).astype(np.int64) if "source_line" in sites else np.zeros(len(sites)))
+    # The row of a hand-made site (the layers' own sites.csv); an event is known by its id.
+    own = hand_made(sites, layers_root) if layers_root is not None and "source_file" in sites else np.zeros(len(sites), bool)
+    b.text("file", np.where(own, file_names(sites["source_file"]) if own.any() else "", ""))
+    b.ints("line", np.where(own, pd.to_numeric(sites["source_line"], errors="coerce").fillna(0).astype(np.int64), 0) if own.any() else np.zeros(len(sites)))
     b.ints("dist", _texts.tenths(sites["distance_km"]))
     b.ints("unc", _texts.tenths(sites["uncertainty_km"]) if "uncertainty_km" in sites else np.zeros(len(sites)))
 
@@ -184,15 +188,14 @@ def _claim_columns(b: _Columns, cl: pd.DataFrame, site_days: np.ndarray, dispute
     b.text("c_quote", col("quote"))
     b.text("c_outlet", col("outlet"))
     b.text("c_url", per_value(col("source_url"), lambda u: u if isinstance(u, str) and u.lower().startswith(("https://", "http://")) else None))
-    # Dates as days after the site's date (claim) and after the claim's date (publication): mostly 0.
+    # A claim's date as days after its site's (mostly 0); publication dates are few: a table.
     claim_day = _days(col("claim_date"))
     b.ints("c_date", np.where(claim_day == NO_DAY, NO_DAY, claim_day - site_days[cl["_i"].to_numpy(int)]))
-    pub_day = _days(col("published"))
-    b.ints("c_pub", np.where((pub_day == NO_DAY) | (claim_day == NO_DAY), NO_DAY, pub_day - claim_day))
+    b.text("c_pub", per_value(col("published"), lambda d: d.isoformat() if hasattr(d, "isoformat") else (d or "")))
 
 
 def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, countries: dict[str, str] | None = None,
-                 claimants: list[str] | None = None, disputed: set[str] | None = None) -> dict:
+                 claimants: list[str] | None = None, disputed: set[str] | None = None, layers_root: Path | None = None) -> dict:
     """One category's sites and claims as two blobs (:func:`pack_blob`): what drawing needs, what popups show.
 
     ``draw`` (coordinates, dates, the area flag) is decoded as soon as the page opens, so it is not
@@ -213,6 +216,8 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, co
         Claimant names in the order of the claims table's columns.
     disputed
         Ids of the claims in a contradiction (their rows are marked "disputed").
+    layers_root
+        The layers directory: its own sites' popups name their row in its ``sites.csv``.
     """
     countries = countries or {}
     sites, cl = _ordered(sites, claims)
@@ -221,7 +226,7 @@ def compact_data(sites: pd.DataFrame, claims: pd.DataFrame, *, category: str, co
     site_dates = np.searchsorted(np.array(date_values, dtype=object), np.array(dates, dtype=object)) if dates else np.zeros(0, int)
     draw, x0, y0 = _draw_blob(sites, site_dates, date_values)
     b = _Columns()
-    _site_columns(b, sites, countries)
+    _site_columns(b, sites, countries, layers_root)
     _claim_columns(b, cl, _days(sites["event_date"]), disputed or set())
     return {
         "scale": COMPACT_SCALE, "color": CATEGORY_COLORS.get(category, "#666666"), "symbol": CATEGORY_SYMBOLS.get(category, ""),

@@ -76,7 +76,7 @@ def site_features(ds: Dataset) -> dict[str, list[dict]]:
         html = popup_t.render(
             site=site, color=color, symbol=CATEGORY_SYMBOLS[site["category"]], flags=site["flags"], side_text=words["side_text"][k], precision_text=words["precision_text"][k],
             check_text=_texts.check_text(int(words["dist10"][k]), int(words["unc10"][k]), ds.border["name"], site["country"]),
-            matrix=claims_matrix(sc, claimants, disputed),
+            matrix=claims_matrix(sc, claimants, disputed), own=bool(words["own"][k]),
             located=f"{site['lat']:.4f}, {site['lon']:.4f}" + (f" — {words['admin_text'][k]}" if words["admin_text"][k] else ""),
         )
         props = {
