@@ -64,10 +64,10 @@ def browser():
 def axe_js() -> str:
     """axe-core's script, from the npm package .ci/run installs into tests/.axe (installed here if npm can)."""
     if not AXE_JS.is_file() and shutil.which("npm"):
-        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR), "axe-core@4"],
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR), "axe-core@4.14.1"],
                        check=False, timeout=300, capture_output=True)
     if not AXE_JS.is_file():
-        _unavailable(f"no axe-core at {AXE_JS} (npm install --prefix tests/.axe axe-core@4)")
+        _unavailable(f"no axe-core at {AXE_JS} (npm install --prefix tests/.axe axe-core@4.14.1)")
     return AXE_JS.read_text(encoding="utf-8")
 
 
