@@ -114,7 +114,7 @@ def _file_bytes(path: Path) -> bytes:
 
 
 def _parse_regular_csv(raw: bytes) -> pd.DataFrame | None:
-    """Every cell as text (object columns) when each record has as many fields as the header, the
+    """Every cell as text (pandas' str columns) when each record has as many fields as the header, the
     file is UTF-8 and the column names are plain; None otherwise (:func:`_parse_csv` then reads it
     and reports what is wrong).
 
@@ -136,8 +136,7 @@ def _parse_regular_csv(raw: bytes) -> pd.DataFrame | None:
         return None
     if table.column_names != names or any(t != pa.string() for t in table.schema.types):
         return None
-    data = {name: table.column(i).to_numpy(zero_copy_only=False) for i, name in enumerate(names)}
-    return object_frame(data, names)
+    return table.to_pandas()  # pandas' Arrow-backed str columns: no copy; a converter takes the cells it uses
 
 
 def _parse_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[Problem]]:
