@@ -121,7 +121,8 @@ def _parse_regular_csv(raw: bytes) -> pd.DataFrame | None:
     Arrow's CSV reader parses a file several times faster than pandas' C parser; it has no way to
     skip a bad record and say which, so any file it does not take whole goes to pandas.
     """
-    first = raw.split(b"\n", 1)[0].rstrip(b"\r")
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).rstrip(b"\r")
     names = first.decode("utf-8-sig", errors="replace").split(",")
     if b'"' in first or not all(names) or len(set(names)) != len(names):
         return None  # quoted, empty or repeated column names: pandas names them ("Unnamed: 3", "a.1")
