@@ -141,7 +141,11 @@ def _parse_regular_csv(raw: bytes) -> pd.DataFrame | None:
 
 
 def _parse_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Every cell as text (object columns), and the rows pandas skipped as problems."""
+    """Every cell as text, and the rows pandas skipped as problems.
+
+    A regular file comes from :func:`_parse_regular_csv` (str columns); any other from pandas'
+    C parser (object columns), which skips a record with too many fields and warns.
+    """
     fast = _parse_regular_csv(raw)
     if fast is not None:
         return fast, []
