@@ -109,9 +109,11 @@ def object_frame(data: dict, columns: list[str]) -> pd.DataFrame:
 
     Converting a million texts to Arrow strings and back costs seconds in the pipeline (which
     works on object columns, as :func:`geo.layers.read_layers` gives them), and would turn None into NaN.
+    The arrays are not copied into one 2-D block (a second copy of every text column); pandas'
+    copy-on-write keeps frames that share an array apart.
     """
     wrapped = {k: (pd.Series(v, dtype=object, copy=False) if isinstance(v, np.ndarray) and v.dtype == object else v) for k, v in data.items()}
-    return pd.DataFrame(wrapped, columns=columns)
+    return pd.DataFrame(wrapped, columns=columns, copy=False)
 
 
 def sorted_codes(values) -> np.ndarray:
