@@ -6,7 +6,7 @@ Run (from the repository root, with the project's virtualenv):
 
 For each size N it makes (once, reused later) ``DIR/acled_<N>.csv`` with ``bench/make_events.py``
 (synthetic ACLED events within 150 km of the Durand Line), then times, each in a fresh process
-and the best of ``--repeat`` runs, writing the JSON to a file:
+and the best of ``--repeat`` rounds (the two alternate), writing the JSON to a file:
 
 - ``geo check --json --events FILE`` (layers/ plus the events: side, geodesic distance with a
   certified error bound, the nearest border point, flags, report agreement);
@@ -20,6 +20,7 @@ Prints the seconds of both and the ratio (plain / geo: above 1 means ``geo check
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -27,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+#: The subprocesses import this checkout's ``geo``, whatever the caller's PYTHONPATH or installed copy.
+ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 #: The plain geopandas script (argv: events CSV, output JSON).
 PLAIN = r"""
@@ -58,14 +61,19 @@ def ensure_events(n: int, where: Path) -> Path:
     return path
 
 
-def best_of(cmd: list[str], out: Path, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        with out.open("wb") as f:
-            subprocess.run(cmd, check=True, stdout=f, cwd=ROOT)
-        times.append(time.perf_counter() - t)
-    return min(times)
+def timed(cmd: list[str], out: Path) -> float:
+    """Seconds one run of ``cmd`` takes, its stdout written to ``out``."""
+    t = time.perf_counter()
+    with out.open("wb") as f:
+        subprocess.run(cmd, check=True, stdout=f, cwd=ROOT, env=ENV)
+    return time.perf_counter() - t
+
+
+def best_of(cmds: list[tuple[list[str], Path]], repeat: int) -> list[float]:
+    """Best time of each command over ``repeat`` rounds; the commands alternate within a round,
+    so a change in the machine's load (it may be shared) hits them alike."""
+    times = [[timed(cmd, out) for cmd, out in cmds] for _ in range(repeat)]
+    return [min(column) for column in zip(*times)]
 
 
 def main() -> None:
@@ -75,12 +83,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     geo = [PY, "-m", "geo", "check", "--json", "--layers", "layers", "--events"]
+    where = subprocess.run([PY, "-c", "import geo; print(geo.__file__)"], check=True, capture_output=True, text=True, cwd=ROOT, env=ENV)
+    print(f"geo imported from {where.stdout.strip()}")
     print(f"{'events':>10} {'geo check s':>12} {'plain s':>9} {'plain/geo':>10}")
     for n in map(int, args.sizes.split(",")):
         events = ensure_events(n, args.dir)
-        t_geo = best_of([*geo, str(events)], args.dir / "bench_check_geo.json", args.repeat)
-        plain_out = args.dir / "bench_check_plain.json"
-        t_plain = best_of([PY, "-c", PLAIN, str(events), str(plain_out)], args.dir / "bench_check_plain.log", args.repeat)
+        plain = [PY, "-c", PLAIN, str(events), str(args.dir / "bench_check_plain.json")]
+        t_geo, t_plain = best_of([([*geo, str(events)], args.dir / "bench_check_geo.json"),
+                                  (plain, args.dir / "bench_check_plain.log")], args.repeat)
         print(f"{n:>10,} {t_geo:>12.2f} {t_plain:>9.2f} {t_plain / t_geo:>9.2f}x", flush=True)
 
 

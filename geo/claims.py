@@ -74,7 +74,7 @@ def _lookup(keys: pd.Series, table: pd.DataFrame, key: str, columns: list[str]) 
 
 def enrich(claims: pd.DataFrame, claimants: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Claims with the claimant's name and country and the source's outlet, date and link."""
-    out = claims.copy()
+    out = claims.copy(deep=False)  # (copy-on-write: the columns set below leave `claims` as it was; sort_rows copies)
     by_claimant = _lookup(out["claimant_id"], claimants, "claimant_id", ["name", "country"])
     by_source = _lookup(out["source_id"], sources, "source_id", ["outlet", "title", "url", "published"])
     out["claimant"] = by_claimant["name"]

@@ -24,15 +24,13 @@ def per_value(values, fn) -> np.ndarray:
     Missing values (None, NaN, NaT) are passed to ``fn`` as they are: each distinct kind once.
     """
     arr = values.to_numpy(dtype=object) if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values, dtype=object)
-    out = np.empty(len(arr), dtype=object)
     if not len(arr):
-        return out
+        return np.empty(0, dtype=object)
     codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    table = np.empty(len(uniques), dtype=object)
-    table[:] = [fn(u) for u in uniques]
-    known = codes >= 0
-    out[known] = table[codes[known]]
-    missing = np.flatnonzero(~known)
+    table = np.empty(len(uniques) + 1, dtype=object)  # the last slot, taken by code -1, is set per missing row below
+    table[:-1] = [fn(u) for u in uniques]
+    out = table[codes]
+    missing = np.flatnonzero(codes < 0)
     if len(missing):
         # None and NaN both factorize to -1: call fn on each distinct missing object once.
         cache: dict[tuple, object] = {}
@@ -111,9 +109,11 @@ def object_frame(data: dict, columns: list[str]) -> pd.DataFrame:
 
     Converting a million texts to Arrow strings and back costs seconds in the pipeline (which
     works on object columns, as :func:`geo.layers.read_layers` gives them), and would turn None into NaN.
+    The arrays are not copied into one 2-D block (a second copy of every text column); pandas'
+    copy-on-write keeps frames that share an array apart.
     """
     wrapped = {k: (pd.Series(v, dtype=object, copy=False) if isinstance(v, np.ndarray) and v.dtype == object else v) for k, v in data.items()}
-    return pd.DataFrame(wrapped, columns=columns)
+    return pd.DataFrame(wrapped, columns=columns, copy=False)
 
 
 def sorted_codes(values) -> np.ndarray:

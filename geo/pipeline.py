@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -33,7 +34,12 @@ class Dataset:
     claims: pd.DataFrame
     contradictions: list[dict]
     border: dict
-    bands: gpd.GeoDataFrame
+
+    @cached_property
+    def bands(self) -> gpd.GeoDataFrame:
+        """The distance bands along the border (:func:`buffer_bands`), made when a map or export
+        first asks for them: a check does not need them."""
+        return buffer_bands(self.reference.border, self.reference.countries, self.layers.theatre.bands_km)
 
 
 def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km: tuple[float, ...]) -> gpd.GeoDataFrame:
@@ -123,7 +129,6 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
         claims=claims,
         contradictions=contradictions(claims),
         border=border_summary(layers, ref),
-        bands=buffer_bands(ref.border, ref.countries, layers.theatre.bands_km),
     )
 
 

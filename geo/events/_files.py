@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from geo.columns import object_frame
@@ -112,8 +113,42 @@ def _file_bytes(path: Path) -> bytes:
         raise LayerError(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")) from None
 
 
+def _parse_regular_csv(raw: bytes) -> pd.DataFrame | None:
+    """Every cell as text (pandas' str columns) when each record has as many fields as the header, the
+    file is UTF-8 and the column names are plain; None otherwise (:func:`_parse_csv` then reads it
+    and reports what is wrong).
+
+    Arrow's CSV reader parses a file several times faster than pandas' C parser; it has no way to
+    skip a bad record and say which, so any file it does not take whole goes to pandas.
+    """
+    end = raw.find(b"\n")
+    first = (raw if end < 0 else raw[:end]).rstrip(b"\r")
+    names = first.decode("utf-8-sig", errors="replace").split(",")
+    if b'"' in first or not all(names) or len(set(names)) != len(names):
+        return None  # quoted, empty or repeated column names: pandas names them ("Unnamed: 3", "a.1")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(use_threads=False),  # on a shared machine one thread is as fast
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        return None
+    if table.column_names != names or any(t != pa.string() for t in table.schema.types):
+        return None
+    return table.to_pandas()  # pandas' Arrow-backed str columns: no copy; a converter takes the cells it uses
+
+
 def _parse_csv(raw: bytes, name: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Every cell as text (object columns), and the rows pandas skipped as problems."""
+    """Every cell as text, and the rows pandas skipped as problems.
+
+    A regular file comes from :func:`_parse_regular_csv` (str columns); any other from pandas'
+    C parser (object columns), which skips a record with too many fields and warns.
+    """
+    fast = _parse_regular_csv(raw)
+    if fast is not None:
+        return fast, []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
