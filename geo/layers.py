@@ -39,6 +39,8 @@ class Theatre:
         Distances of the buffer bands drawn on each side.
     border_file, countries_file
         Optional overrides of the packaged geometry, paths inside ``layers/``.
+    border_reference
+        Which reference line decides sides: "finest" (default) or a line's key ("osm", "ne10m").
     """
 
     name: str
@@ -49,6 +51,7 @@ class Theatre:
     border_file: Path | None = None
     countries_file: Path | None = None
     border_source: str | None = None
+    border_reference: str = "finest"
 
 
 @dataclass
@@ -246,6 +249,9 @@ def read_theatre(path: Path) -> Theatre:
     src = data.get("border_source")
     if src is not None and not isinstance(src, str):
         problems.append(Problem(name, None, "border_source", f"expected a string, got {_shown(src)}"))
+    ref = data.get("border_reference", "finest")
+    if ref not in ("finest", "osm", "ne10m"):
+        problems.append(Problem(name, None, "border_reference", f"expected \"finest\", \"osm\" or \"ne10m\", got {_shown(ref)}"))
     if problems:
         raise LayerError(problems)
     return Theatre(
@@ -257,6 +263,7 @@ def read_theatre(path: Path) -> Theatre:
         border_file=files["border_file"],
         countries_file=files["countries_file"],
         border_source=data.get("border_source"),
+        border_reference=ref,
     )
 
 
