@@ -89,14 +89,14 @@ def parse_poly(text: str, name: str = "<poly>") -> shapely.Geometry:
         while i < len(lines) and lines[i].strip() != "END":
             i += 1
         if i == len(lines):
-            raise PolyError(f"{name}:{start}: ring {head!r} has no END line")  # start - 1 is 0-based: the header's line
+            raise PolyError(f"{name}:{start}: ring {head!r} has no END line")  # the ring header's line (1-based)
         try:
             ring = np.array([ln.split()[:2] for ln in lines[start:i]], dtype=float)
         except ValueError as exc:
             bad = next(k for k in range(start, i) if len(lines[k].split()) < 2 or not _is_pair(lines[k]))
             raise PolyError(f"{name}:{bad + 1}: ring {head!r}: not a list of 'lon lat' pairs ({exc})") from None
         if len(ring) < 3:
-            raise PolyError(f"{name}:{start}: ring {head!r} has {len(ring)} points, a polygon needs 3")  # the header's line
+            raise PolyError(f"{name}:{start}: ring {head!r} has {len(ring)} points, a polygon needs 3")  # the ring header's line (1-based)
         (holes if head.startswith("!") else shells).append(shapely.make_valid(shapely.Polygon(ring)))
         i += 1
     geom = shapely.union_all(shells)

@@ -287,7 +287,7 @@ def test_theatre_can_choose_the_coarse_line():
 def test_poly_parser_reads_holes_and_names_bad_lines():
     text = "x\n1\n 0 0\n 4 0\n 4 4\n 0 4\nEND\n!2\n 1 1\n 2 1\n 2 2\nEND\nEND\n"
     assert osm_borders.parse_poly(text).area == pytest.approx(16 - 0.5)
-    with pytest.raises(osm_borders.PolyError, match=r"t\.poly:3: ring '1': not a list"):
+    with pytest.raises(osm_borders.PolyError, match=r"t\.poly:4: ring '1': not a list"):
         osm_borders.parse_poly("x\n1\n 0 0\n a b\n 1 1\nEND\nEND\n", "t.poly")
     with pytest.raises(osm_borders.PolyError, match="no END line"):
         osm_borders.parse_poly("x\n1\n 0 0\n 1 0\n", "t.poly")
