@@ -49,25 +49,47 @@ def read_natural_earth(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
 
+@functools.lru_cache(maxsize=1)
+def _world_index() -> tuple[shapely.STRtree, np.ndarray, np.ndarray]:
+    """An STRtree of the world's polygons, the polygons prepared and warmed up, and their codes.
+
+    GEOS builds a prepared geometry's index lazily on first use, and two threads doing so at once
+    corrupt the heap (libgeos/geos#825); one single-threaded query per polygon here builds it
+    before any thread shares it.
+    """
+    world = _world()
+    geoms = np.asarray(world.geometry.values, dtype=object)
+    for g in geoms:
+        shapely.prepare(g)
+        shapely.contains_xy(g, 0.0, 0.0)
+    codes = world["iso_a2"].to_numpy(object)
+    codes = np.where(codes == "-99", world["ADM0_A3"].to_numpy(object), codes)
+    return shapely.STRtree(geoms), geoms, codes
+
+
 def world_country_at(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """ISO alpha-2 code (Natural Earth 1:10m) of the country each point is in; None at sea.
 
     Used to name the country of a point that lies in neither country of a theatre; a
-    Natural Earth unit without an ISO code is named by its ``ADM0_A3`` code.
+    Natural Earth unit without an ISO code is named by its ``ADM0_A3`` code. Vectorised: the
+    polygons whose box meets the points' box, each tested with prepared ``contains_xy``.
     """
-    world = _world()
-    tree = shapely.STRtree(world.geometry.values)
-    pts = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    out = np.full(len(pts), None, dtype=object)
-    ok = ~(np.isnan(np.asarray(lon, dtype=float)) | np.isnan(np.asarray(lat, dtype=float)))
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    out = np.full(len(x), None, dtype=object)
+    ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
         return out
-    ipt, ipoly = tree.query(pts[ok], predicate="within")
-    names = np.where(world["iso_a2"].to_numpy(object) == "-99", world["ADM0_A3"].to_numpy(object), world["iso_a2"].to_numpy(object))
-    idx = np.flatnonzero(ok)[ipt]
-    # A point on a shared edge is within neither polygon; one inside two (overlaps) keeps the first.
-    first = np.unique(idx, return_index=True)[1]
-    out[idx[first]] = names[ipoly[first]]
+    tree, geoms, codes = _world_index()
+    box = shapely.box(x[ok].min(), y[ok].min(), x[ok].max(), y[ok].max())
+    free = ok.copy()
+    for i in np.sort(tree.query(box)):
+        idx = np.flatnonzero(free)
+        hit = idx[shapely.contains_xy(geoms[i], x[idx], y[idx])]
+        out[hit] = codes[i]
+        free[hit] = False
+        if not free.any():
+            break
     return out
 
 
