@@ -24,7 +24,9 @@ Engines
     and the border index built once in each worker process (see ``bench/bench_engine.py``).
 
 What it costs on one machine (``bench/bench_engine.py``, 2 CPUs, dask 2026.8; times relative
-to ``engine="memory"``, which does 1M points in ~2.2 s, index already built):
+to ``engine="memory"``, which did 1M points in ~2.2 s, index already built; measured when the
+checks used the Natural Earth line alone: the ratios are of the engine's overhead, which does
+not depend on the lines):
 
 =====================  =============  ==============
 engine                 100k points    1M points
