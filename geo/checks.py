@@ -209,10 +209,7 @@ def flag_lists(sites, *, country, side, distance_km, uncertainty_km, tolerance_k
         norm = lambda v: normalise(v) if isinstance(v, str) else None  # noqa: E731
         adm_ok[adm_ok] = per_value(rep_adm[adm_ok], norm) != per_value(adm[adm_ok], norm)
 
-    answers = np.empty(n, dtype=object)
-    for i in np.flatnonzero(disagree).tolist():
-        answers[i] = [(line, cs[i], float(ds[i])) for line, cs, ds in (by_reference or [])]
-    at = lambda a, idx: a[idx].tolist()  # noqa: E731
+    answers = _answers(disagree, by_reference or [])
     rules = [  # (mask, code, wording, columns): in the order the flags are listed for a site
         (side == "outside", "outside_theatre", _text_outside, (name, country, dist)),
         (disagree, "sources_disagree", _text_disagree, (name, answers)),
@@ -225,12 +222,26 @@ def flag_lists(sites, *, country, side, distance_km, uncertainty_km, tolerance_k
         (differs & ~uncertain, "reported_country_mismatch", _text_country_mismatch, (name, reported, country, dist, unc)),
         (adm_ok, "reported_admin1_mismatch", _text_admin1_mismatch, (name, rep_adm, adm, geocoded)),
     ]
+    return _written(rules, n)
+
+
+def _answers(disagree: np.ndarray, by_reference) -> np.ndarray:
+    """Each disagreeing site's ``[(line name, country, distance_km), ...]``; None elsewhere."""
+    out = np.empty(len(disagree), dtype=object)
+    for i in np.flatnonzero(disagree).tolist():
+        out[i] = [(line, cs[i], float(ds[i])) for line, cs, ds in by_reference]
+    return out
+
+
+def _written(rules, n: int) -> list[list[Flag]]:
+    """The flags of each row: for each rule ``(mask, code, wording, columns)``, in order, a
+    :class:`Flag` with the wording applied to that row's values, for the rows in its mask."""
     out: list[list[Flag]] = [[] for _ in range(n)]
     for mask, code, text, columns in rules:
         idx = np.flatnonzero(mask)
         if not len(idx):
             continue
-        for i, args in zip(idx.tolist(), zip(*(at(c, idx) for c in columns))):
+        for i, args in zip(idx.tolist(), zip(*(c[idx].tolist() for c in columns))):
             out[i].append(Flag(code, text(*args)))
     return out
 
