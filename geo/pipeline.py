@@ -121,7 +121,7 @@ def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km
 
 def border_summary(layers: Layers, ref: Reference) -> dict:
     """Length of the border in use, each reported figure against it, each reference line (with its
-    own divider curve under ``scale``), the used line's scale analysis and a verdict."""
+    own divider curve under ``dividers``), the used line's scale analysis and a verdict."""
     length = border_mod.geodesic_length_km(ref.border)
     reported = border_mod.compare_reported(length, layers.figures, layers.sources)
     kms = [r["km"] for r in reported]
@@ -129,7 +129,7 @@ def border_summary(layers: Layers, ref: Reference) -> dict:
     for row in ref.lines.to_dict("records"):
         analyses.append(border_mod.scale_analysis(row["geometry"], border_mod.steps_for(row["geometry"])))
         entry = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items() if k != "geometry"}
-        entry["scale"] = _scale_dict(analyses[-1], reported)
+        entry["dividers"] = _scale_dict(analyses[-1], reported)
         references.append(entry)
     used = references[0]
     return {
@@ -141,7 +141,7 @@ def border_summary(layers: Layers, ref: Reference) -> dict:
         "references": references,
         "reported": reported,
         "reported_spread_km": round(max(kms) - min(kms), 1) if kms else None,
-        "scale": used["scale"],
+        "scale": used["dividers"],
         "verdict": border_mod.verdict(length, reported, analyses[0], border_name=layers.theatre.border_name, source=ref.source,
                                       others=[(LABELS.get(r["key"], r["source"]), r["length_km"], a)
                                               for r, a in zip(references[1:], analyses[1:])]),

@@ -35,11 +35,11 @@ def length_chart_png(border: dict) -> bytes:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     refs = border.get("references") or [{"key": "", "source": border["source"], "length_km": border["length_km"],
-                                         "tolerance_km": border["tolerance_km"], "used": True, "scale": border["scale"]}]
-    lo = min(min(r["scale"]["steps_km"]) for r in refs)
-    hi = max(max(r["scale"]["steps_km"]) for r in refs)
+                                         "tolerance_km": border["tolerance_km"], "used": True, "dividers": border["scale"]}]
+    lo = min(min(r["dividers"]["steps_km"]) for r in refs)
+    hi = max(max(r["dividers"]["steps_km"]) for r in refs)
     for i, r in enumerate(refs):
-        sc, color = r["scale"], LINE_COLORS[i % len(LINE_COLORS)]
+        sc, color = r["dividers"], LINE_COLORS[i % len(LINE_COLORS)]
         name = LABELS.get(r["key"], r["source"])
         style = "o-" if r["used"] else "s--"
         ax.loglog(sc["steps_km"], sc["lengths_km"], style, color=color, ms=4,

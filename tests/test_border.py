@@ -236,7 +236,7 @@ def test_each_reference_has_its_divider_curve_and_the_reports_lie_between_the_sc
     refs = {r["key"]: r for r in b["references"]}
     assert refs["ne10m"]["length_km"] < 2611 < 2640 < refs["osm"]["length_km"]
     # The detailed line reaches the reported lengths at a step within its measured range.
-    osm = refs["osm"]["scale"]
+    osm = refs["osm"]["dividers"]
     assert min(osm["steps_km"]) < osm["step_km_to_reach"]["2640"] < osm["step_km_to_reach"]["2611"] < 1.0
     assert b["length_km"] == refs["osm"]["length_km"] and b["tolerance_km"] == refs["osm"]["tolerance_km"]
     assert "between the scales" in b["verdict"]
