@@ -52,8 +52,11 @@ class Reference:
         Where the geometry comes from (shown in maps and reports).
     lines
         Every reference line for this border, one row each (the one used for sides and
-        distances first): ``source``, ``licence``, ``scale``, ``length_km``, ``vertices``,
-        ``vertex_spacing_km``, ``tolerance_km``, ``used`` (bool) and the line geometry.
+        distances first): ``key`` ("osm", "ne10m" or "user"), ``source``, ``licence``, ``scale``,
+        ``length_km``, ``vertices``, ``vertex_spacing_km`` (median), ``tolerance_km``, ``used``
+        (bool), ``tolerance_method`` and, for a line measured against the finest,
+        ``offset_median_km``, ``offset_p90_km``, ``offset_p99_km``, ``offset_max_km`` (distances
+        of the finest line's vertices to it); and the line geometry.
     disagreement
         Polygons where the reference lines disagree about the side (``description`` and
         geometry); empty when there is a single line.
