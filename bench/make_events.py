@@ -7,6 +7,8 @@ point on the line moved a random distance up to 150 km in a random direction, ke
 falls in Afghanistan or Pakistan), named after the nearest place of the packaged gazetteer,
 dated uniformly in 2025, with ACLED event and sub-event types, actors, sources and fatalities in
 plausible proportions. Not a test: it prints the file size and how long ``read_events`` takes.
+An ``--out`` ending in ``.gz`` writes a gzipped CSV (pandas infers it from the name), which
+``read_events`` reads as it is.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from geo.schema import UNIT_KM
+
 GEOD = Geod(ellps="WGS84")
 #: Divider steps (km) for the Richardson analysis, coarse to fine.
 DEFAULT_STEPS_KM = (100.0, 50.0, 20.0, 10.0, 5.0, 2.0, 1.0)
@@ -80,7 +82,7 @@ def compare_reported(length_km: float, figures: pd.DataFrame, sources: pd.DataFr
     src = sources.set_index("source_id")
     rows = []
     for _, f in figures[figures["quantity"] == "border_length"].sort_values("figure_id").iterrows():
-        km = float(f["value"]) if f["unit"] == "km" else float(f["value"]) * 1.609344
+        km = float(f["value"]) * UNIT_KM[f["unit"]]  # units are canonical ("km", "mi", "m") once read
         s = src.loc[f["source_id"]]
         rows.append({
             "figure_id": f["figure_id"],

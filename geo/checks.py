@@ -174,13 +174,13 @@ def flag_lists(sites, *, country, side, distance_km, uncertainty_km, tolerance_k
     """Explain what the checks found for every site, as lists of :class:`Flag` (one list per row).
 
     ``sites`` is a DataFrame (or a mapping of column name to values) with ``name``, ``radius_km``
-    and, when known, ``precision``, ``reported_country``, ``reported_admin1``, ``admin1`` and
-    ``country_geocoded``; the other arguments are arrays with one value per row
-    (``tolerance_km`` may be one number for all). ``disagree`` marks the sites whose lines'
-    sources disagree, ``by_reference`` gives each line's ``(name, countries, distances_km)`` for
-    their message, and ``in_neither`` the sites in neither country by the line in use (default:
-    ``country`` is None). Each rule is a mask over all rows; a message is written only for the
-    rows that carry its flag.
+    and, when known, ``precision``, ``reported_country``, ``reported_admin1``, ``admin1``,
+    ``country_geocoded`` and ``claimed_by`` ("|"-separated other claimants of a disputed place);
+    the other arguments are arrays with one value per row (``tolerance_km`` may be one number
+    for all). ``disagree`` marks the sites whose lines' sources disagree, ``by_reference`` gives
+    each line's ``(name, countries, distances_km)`` for their message, and ``in_neither`` the
+    sites in neither country by the line in use (default: ``country`` is None). Each rule is a
+    mask over all rows; a message is written only for the rows that carry its flag.
     """
     n = len(np.asarray(distance_km))
     col = lambda key: _object_column(sites[key] if key in sites else None, n)  # noqa: E731
@@ -204,6 +204,11 @@ def flag_lists(sites, *, country, side, distance_km, uncertainty_km, tolerance_k
     rep_ok = per_value(reported, _nonempty_text).astype(bool)
     differs = rep_ok & located
     differs[differs] = reported[differs] != country[differs]
+    # A disputed place (gazetteer claimed_by) that a report puts in either claimant's country agrees with it.
+    claimed = col("claimed_by")
+    disputed = np.flatnonzero(differs & per_value(claimed, _nonempty_text).astype(bool))
+    for i in disputed.tolist():
+        differs[i] = reported[i] not in {geocoded[i], *claimed[i].split("|")}
     adm_ok = ~is_near & per_value(rep_adm, _nonempty_text).astype(bool) & per_value(adm, _nonempty_text).astype(bool)
     if adm_ok.any():
         norm = lambda v: normalise(v) if isinstance(v, str) else None  # noqa: E731

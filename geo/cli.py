@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import filecmp
+import contextlib
 import functools
 import json
 import logging
+import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from geo.errors import GeoError, LayerError, OutOfDateError, UsageError
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 log = logging.getLogger("geo")
 
@@ -75,47 +80,14 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _load(layers_dir: Path, events_files: tuple[Path, ...] = (), events_format: str | None = None, skip_invalid: bool = False,
-          engine: str = "memory"):
-    from geo.layers import read_layers
-    from geo.pipeline import run
-
-    if not events_files:
-        return run(read_layers(layers_dir), engine=engine)
-    from geo.events import read_events
-
-    problems, events = [], []
-    for path in events_files:  # every problem of every file, then those of the layers, before failing
-        try:
-            ev = read_events(path, events_format, skip_invalid=skip_invalid)
-        except LayerError as exc:
-            problems += exc.problems
-            continue
-        for p in ev.problems:
-            _stderr(f"warning: {p}")
-        if ev.problems:
-            _stderr(f"warning: {path}: skipped {len({(p.path, p.line) for p in ev.problems})} invalid row(s); kept {len(ev.sites)} event(s)")
-        events.append(ev)
-    try:
-        layers = read_layers(layers_dir)
-    except LayerError as exc:
-        problems += exc.problems
-    if problems:
-        raise LayerError(problems)
-    return run(layers, events=events, engine=engine)
+def _load_options(events_files: tuple[Path, ...] = (), events_format: str | None = None, skip_invalid: bool = False,
+                  engine: str = "memory") -> dict:
+    return {"events": events_files, "events_format": events_format, "skip_invalid": skip_invalid, "engine": engine}
 
 
-def _changed(new_dir: Path, out_dir: Path) -> list[str]:
-    changed = []
-    for p in sorted(new_dir.rglob("*")):
-        if p.is_file():
-            rel = p.relative_to(new_dir)
-            old = out_dir / rel
-            if not old.is_file():
-                changed.append(f"{rel} (missing)")
-            elif not filecmp.cmp(p, old, shallow=False):
-                changed.append(f"{rel} (differs)")
-    return changed
+def _print_warnings(ds) -> None:
+    for p in ds.warnings:
+        _stderr(f"warning: {p}")
 
 
 @cli.command()
@@ -136,8 +108,9 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
           events_files: tuple[Path, ...], events_format: str | None, skip_invalid: bool, engine: str) -> None:
     """Build the map, exports and report from LAYERS into OUT.
 
-    Every output is first written to a temporary directory beside OUT and moved into place
-    only when all of them succeeded: a failed build leaves the previous outputs untouched.
+    Every output is first written to a staging directory inside OUT and published all or
+    nothing, under a lock: a failed or killed build leaves the previous outputs complete.
+    OUT may not be the layers directory or inside it.
 
     \b
     Example:
@@ -146,43 +119,45 @@ def build(layers_dir: Path, out_dir: Path, self_contained: bool, check_only: boo
       geo build --events acled_export.csv --skip-invalid --out maps-acled
       geo build --events ged_2025.parquet --engine dask --out maps-ged
     """
+    import geo
+
     t0 = time.perf_counter()
-    files = _build(layers_dir, out_dir, self_contained=self_contained, check_only=check_only, quiet=quiet,
-                   events=(events_files, events_format, skip_invalid), engine=engine, parallel=False if serial else None)
-    if not quiet and not check_only:
-        _stderr(f"wrote {len(files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(files)}")
+    options = _load_options(events_files, events_format, skip_invalid, engine)
+    with _progress(quiet) as progress:
+        ds = progress("read and check layers", lambda: geo.load(layers_dir, **options))
+        _print_warnings(ds)
+        try:
+            result = progress("write outputs", lambda: geo.build(layers_dir, out_dir, check=check_only, self_contained=self_contained,
+                                                                 parallel=False if serial else None, dataset=ds, events=events_files))
+        except OutOfDateError as exc:
+            for line in exc.changed:
+                click.echo(line)
+            raise
+    if quiet:
+        return
+    if check_only:
+        _stderr(f"{out_dir} is up to date ({len(result.files)} files)")
+    else:
+        _stderr(f"wrote {len(result.files)} files to {out_dir} in {time.perf_counter() - t0:.1f} s: {', '.join(result.files)}")
 
 
-def _build(layers_dir: Path, out_dir: Path, *, self_contained: bool = False, check_only: bool = False, quiet: bool = False,
-           events: tuple = (), engine: str = "memory", parallel: bool | None = None) -> list[str]:
-    """Build into a staging directory, then compare (``check_only``) or publish; returns file names."""
+@contextlib.contextmanager
+def _progress(quiet: bool):
+    """A transient progress line on stderr (a terminal only, not with -q); yields ``step(description, fn)``."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from geo import export, render
-
     show = not quiet and sys.stderr.isatty()
-    with Progress(console=Console(stderr=True), transient=True, disable=not show) as progress:
-        task = progress.add_task("read and check layers", total=2)
-        ds = _load(layers_dir, *events, engine=engine)
-        progress.update(task, advance=1, description="write outputs")
-        with export.staging(out_dir) as tmp:
-            writers = {}
-            if self_contained:
-                writers["index.html"] = lambda p: p.write_text(render.render_html(ds, self_contained=True), encoding="utf-8")
-            files = export.write_all(ds, tmp, writers=writers, parallel=parallel)
-            progress.update(task, advance=1)
-            if check_only:
-                changed = _changed(tmp, out_dir)
-                if changed:
-                    for c in changed:
-                        click.echo(c)
-                    raise OutOfDateError(f"{len(changed)} output(s) in {out_dir} are out of date with {layers_dir}: run `geo build`")
-                if not quiet:
-                    _stderr(f"{out_dir} is up to date ({len(files)} files)")
-                return files
-            export.publish(tmp, out_dir)
-    return files
+    with Progress(console=Console(stderr=True), transient=True, disable=not show) as bar:
+        task = bar.add_task("", total=2)
+
+        def step(description: str, fn):
+            bar.update(task, description=description)
+            out = fn()
+            bar.advance(task)
+            return out
+
+        yield step
 
 
 @cli.command()
@@ -205,10 +180,12 @@ def watch(layers_dir: Path, out_dir: Path, interval: float, max_builds: int | No
     if not layers_dir.is_dir():
         raise UsageError(f"--layers: {layers_dir} is not a directory")
 
+    import geo
+
     def rebuild(names: list[str]) -> None:
         t0 = time.perf_counter()
         try:
-            files = _build(layers_dir, out_dir, quiet=True)
+            files = geo.build(layers_dir, out_dir).files
         except LayerError as exc:
             for p in exc.problems:
                 _stderr(f"error: {p}")
@@ -243,34 +220,50 @@ def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], event
       geo check --json | jq '.sites[] | {name, side, distance_km}'
       geo check --json --events ged_2025.csv --events-format ucdp
     """
-    from geo.export import check_report, stream_check_json
+    import geo
 
-    ds = _load(layers_dir, events_files, events_format, skip_invalid, engine=engine)
+    ds = geo.load(layers_dir, **_load_options(events_files, events_format, skip_invalid, engine))
+    _print_warnings(ds)
     if as_json:
         out = sys.stdout.buffer  # bytes; CliRunner gives it one too
-        stream_check_json(ds, out)
+        ds.write_check_json(out)
         out.flush()
         return
-    doc = check_report(ds)
+    _print_check_tables(ds.check())
+
+
+def _terminal_text(value) -> Text:
+    """Report text as inert terminal text: no rich markup, no control characters (escape codes)."""
+    from rich.text import Text
+
+    return Text(CONTROL_CHARS.sub("\N{REPLACEMENT CHARACTER}", "" if value is None else str(value)))
+
+
+#: C0 and C1 control characters (ESC starts terminal escape sequences), and DEL.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _print_check_tables(doc: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    t_ = _terminal_text
     con = Console(soft_wrap=False, width=max(120, Console().width))
     b = doc["border"]
-    t = Table(title=f"{b['name']} length ({b['source']})")
+    t = Table(title=t_(f"{b['name']} length ({b['source']})"))
     for col in ("figure", "km", "difference", "source"):
         t.add_column(col)
     t.add_row("measured (geodesic, WGS84)", f"{b['length_km']:,.1f}", "", "this geometry")
     for r in b["reported"]:
-        t.add_row("reported", f"{r['km']:,.0f}", f"{r['diff_km']:+,.1f} km ({r['diff_pct']:+.1f}%)", f"{r['source']}, {r['published']}")
+        t.add_row("reported", f"{r['km']:,.0f}", f"{r['diff_km']:+,.1f} km ({r['diff_pct']:+.1f}%)", t_(f"{r['source']}, {r['published']}"))
     con.print(t)
-    con.print(b["verdict"], markup=False, highlight=False)
+    con.print(t_(b["verdict"]))
     t = Table(title="Sites")
     for col in ("site", "country", "side", "km to line", "± km", "precision", "flags"):
         t.add_column(col)
     for s in doc["sites"]:
-        t.add_row(s["name"], s["country"] or "-", s["side"], f"{s['distance_km']:,.1f}", f"{s['uncertainty_km']:g}", s["precision"],
-                  ", ".join(f["code"] for f in s["flags"]))
+        t.add_row(t_(s["name"]), t_(s["country"] or "-"), t_(s["side"]), f"{s['distance_km']:,.1f}", f"{s['uncertainty_km']:g}",
+                  t_(s["precision"]), t_(", ".join(f["code"] for f in s["flags"])))
     con.print(t)
 
 
@@ -281,7 +274,7 @@ def check(layers_dir: Path, as_json: bool, events_files: tuple[Path, ...], event
 @LAYERS_OPT
 @handle_errors
 def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_dir: Path) -> None:
-    """Resolve place names offline. Exit 1 if any name is unknown or ambiguous.
+    """Resolve place names offline. Exit 1 if any name is unknown, ambiguous or outside the theatre.
 
     Names may carry context as reports do: "Behsud, Nangarhar", "Nangarhar's Behsud",
     "Bahram Chah in Balochistan", "near Torkham".
@@ -291,40 +284,18 @@ def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_d
       geo geocode "Angur Ada" Bajour Konar --json
       geo geocode Behsud --country AF
     """
-    from geo.errors import AmbiguousError, NotFoundError
-    from geo.gazetteer import build_gazetteer, read_geonames
-    from geo.geocode import Geocoder
+    from geo.geocode import geocode_names
 
-    if country is not None and not (len(country) == 2 and country.isalpha()):
-        raise UsageError(f"--country: expected an ISO 3166-1 alpha-2 code like PK, got {country!r}")
-    country = country.upper() if country else None
-    user = layers_dir / "gazetteer.csv"
-    scope: tuple[str, ...] | None = None
-    theatre_file = layers_dir / "theatre.toml"
-    if theatre_file.is_file():
-        from geo.layers import read_theatre
-
-        scope = tuple(sorted(read_theatre(theatre_file).countries))
-    if country:
-        scope = tuple(sorted(set(scope or ()) | {country}))
-    geocoder = Geocoder(build_gazetteer(user_path=user if user.is_file() else None), fallback=lambda: read_geonames(scope))
-    results, failed = [], 0
-    for name in names:
-        try:
-            m = geocoder.resolve(name, country=country)
-        except (NotFoundError, AmbiguousError) as exc:
-            failed += 1
-            _stderr(f"error: {exc}")
-            if as_json:
-                results.append({"query": name, "error": "ambiguous" if isinstance(exc, AmbiguousError) else "not_found",
-                                "suggestions": getattr(exc, "suggestions", None) or getattr(exc, "candidates", [])})
-            continue
-        results.append(m.as_dict())
-        if not as_json:
-            click.echo(f"{name}\t{m.name}\t{m.lat:.5f}\t{m.lon:.5f}\t{m.country}\t{m.admin1 or ''}\t{m.precision}\t±{m.radius_km:g} km\t{m.source}")
+    results = geocode_names(names, layers_dir=layers_dir, country=country)
+    for r in results:
+        if "error" in r:
+            _stderr(f"error: {r['message']}")
+        elif not as_json:
+            click.echo(f"{r['query']}\t{r['name']}\t{r['lat']:.5f}\t{r['lon']:.5f}\t{r['country']}\t{r['admin1'] or ''}\t{r['precision']}"
+                       f"\t±{r['radius_km']:g} km\t{r['match']}\t{r['source']}")
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
-    if failed:
+    if any("error" in r for r in results):
         sys.exit(1)
 
 
@@ -344,26 +315,10 @@ def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) ->
       geo export --format csv --layer claims --out claims.csv
       geo export --format parquet --layer sites --out sites.parquet   # GeoParquet
     """
-    from geo import export
+    import geo
 
-    if fmt == "csv" and layer not in ("sites", "claims"):
-        raise UsageError("--format csv exports the sites or claims layer")
-    ds = _load(layers_dir)
-    tables = export.layer_tables(ds)
-    ext = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv", "parquet": "parquet"}[fmt]
-    out_path = out_path or Path("maps") / (f"border_incidents.gpkg" if fmt == "gpkg" else f"{layer}.{ext}")
-    with export.staging(out_path.parent) as tmp:
-        target = tmp / out_path.name
-        if fmt == "geojson":
-            export.write_geojson(tables[layer], target)
-        elif fmt == "gpkg":
-            export.write_gpkg(tables, target)
-        elif fmt == "parquet":
-            export.write_parquet(tables[layer], target)
-        else:
-            export.write_csv(tables[layer], target)
-        export.publish(tmp, out_path.parent)
-    click.echo(str(out_path))
+    out_path = out_path or Path("maps") / ("border_incidents.gpkg" if fmt == "gpkg" else f"{layer}.{fmt}")
+    click.echo(str(geo.load(layers_dir).to_file(out_path, layer=layer, fmt=fmt)))
 
 
 def main() -> None:

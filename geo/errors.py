@@ -85,3 +85,27 @@ class OutOfDateError(GeoError):
     """``geo build --check`` found outputs that differ from a fresh build."""
 
     exit_code = 1
+
+    def __init__(self, message: str, changed: list[str] | tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        #: The outputs that differ, are missing or are extra (``"name (differs)"``, ...).
+        self.changed = list(changed)
+
+class OutputError(GeoError, OSError):
+    """An output could not be written (``.path``: the file or directory; ``.cause``: why).
+
+    Nothing was published: the output directory holds its previous outputs.
+    """
+
+    exit_code = 2
+
+    def __init__(self, path: str | Path, cause: str):
+        self.path = str(path)
+        self.cause = cause
+        super().__init__(f"{self.path}: {cause}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.cause}"
+
+    def __reduce__(self):  # pickled by forked writers to their parent
+        return (type(self), (self.path, self.cause))

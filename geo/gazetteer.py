@@ -10,6 +10,7 @@ import unicodedata
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo.layers import read_table
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 #: Columns of a gazetteer frame, whatever its origin.
 COLUMNS = [
     "place_id", "name", "alt_names", "country", "admin1", "admin2", "kind", "feature",
-    "lat", "lon", "radius_km", "area_km2", "source", "source_ref", "notes", "origin", "population",
+    "lat", "lon", "radius_km", "area_km2", "source", "source_ref", "notes", "origin", "population", "claimed_by",
 ]
 #: Words that name the kind of place rather than the place ("Kurram district" is Kurram).
 GENERIC_WORDS = {
@@ -27,6 +28,8 @@ GENERIC_WORDS = {
     "village", "area", "areas", "region", "sector", "border", "crossing", "crossings", "point",
     "gate", "bazaar", "the", "of", "wuleswali", "woluswali", "uluswali", "wilayat", "welayat",
     "alaqadari", "markaz", "markaz-e", "ilaqa", "post", "posts", "upper-part",
+    # Thai and Khmer words for province and district ("Changwat Surin", "Amphoe Nam Yuen", "Khaet Preah Vihear").
+    "changwat", "amphoe", "amphur", "khet", "khaet", "srok", "tambon", "khum",
 }
 
 
@@ -42,8 +45,9 @@ def normalise(text: str) -> str:
     >>> normalise("K.P.")
     'kp'
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower().replace("’", "'").replace("ʻ", "'").replace("ʿ", "'")
     text = re.sub(r"[\-_'`.,;:()\[\]/\\\"]+", " ", text)
     # Dotted initials are one word: "K.P." is KP, "D.I. Khan" is DI Khan.
@@ -98,16 +102,78 @@ def admin1_table() -> pd.DataFrame:
     return pd.read_csv(packaged_path("admin1.csv"), dtype=str, keep_default_na=False)
 
 
+def _as_gazetteer(df: pd.DataFrame, origin: str) -> pd.DataFrame:
+    if "claimed_by" not in df:
+        df = df.assign(claimed_by=None)
+    return df.assign(origin=origin, population=None)[COLUMNS]
+
+
 def read_packaged_gazetteer() -> pd.DataFrame:
     """Our own cited border-belt gazetteer (``geo/data/gazetteer.csv``), validated like any layer."""
-    df = read_table(packaged_path("gazetteer.csv"), "gazetteer", id_column="place_id")
-    return df.assign(origin="gazetteer", population=None)[COLUMNS]
+    return _as_gazetteer(read_table(packaged_path("gazetteer.csv"), "gazetteer", id_column="place_id"), "gazetteer")
 
 
 def read_user_gazetteer(path: Path) -> pd.DataFrame:
     """A user's ``layers/gazetteer.csv``: same columns; its rows win over packaged ones with the same id."""
-    df = read_table(path, "gazetteer", id_column="place_id")
-    return df.assign(origin="layers", population=None)[COLUMNS]
+    return _as_gazetteer(read_table(path, "gazetteer", id_column="place_id"), "layers")
+
+
+@functools.lru_cache(maxsize=1)
+def countries_table() -> pd.DataFrame:
+    """Countries with names, a position and a radius (``geo/data/countries.csv``, from GeoNames)."""
+    return pd.read_csv(packaged_path("countries.csv"), dtype={"country": str, "geonameid": str}, keep_default_na=False)
+
+
+def area_rows() -> pd.DataFrame:
+    """Every first-order division and country of ``admin1.csv`` / ``countries.csv`` as gazetteer rows."""
+    adm, cty = admin1_table(), countries_table()
+    provinces = pd.DataFrame({
+        "place_id": "admin1-" + adm["country"] + "." + adm["admin1_code"], "name": adm["name"], "alt_names": adm["alt_names"],
+        "country": adm["country"], "admin1": adm["name"], "admin2": None, "kind": "area", "feature": "province",
+        "lat": adm["lat"].astype(float), "lon": adm["lon"].astype(float), "radius_km": adm["radius_km"].astype(float),
+        "area_km2": None, "source": adm["source"], "source_ref": "https://www.geonames.org/" + adm["geonameid"],
+        "notes": None, "origin": "geonames", "population": None, "claimed_by": None,
+    })
+    countries = pd.DataFrame({
+        "place_id": "country-" + cty["country"], "name": cty["name"], "alt_names": cty["alt_names"],
+        "country": cty["country"], "admin1": None, "admin2": None, "kind": "area", "feature": "country",
+        "lat": cty["lat"].astype(float), "lon": cty["lon"].astype(float), "radius_km": cty["radius_km"].astype(float),
+        "area_km2": cty["area_km2"].astype(float), "source": cty["source"],
+        "source_ref": "https://www.geonames.org/" + cty["geonameid"], "notes": None, "origin": "geonames",
+        "population": None, "claimed_by": None,
+    })
+    return pd.concat([provinces, countries], ignore_index=True)[COLUMNS]
+
+
+def name_table(places: pd.DataFrame) -> pd.DataFrame:
+    """Every name a gazetteer frame answers to, normalised, one row per (name, place), sorted by name.
+
+    Columns: ``key`` (:func:`normalise`), ``skel`` (:func:`skeleton` of the key), ``row`` (position
+    in ``places``), ``primary`` (the place's own name rather than an alternate) and ``skel_rank``
+    (position in the order by skeleton).
+    """
+    keys, skels, rows, primary = [], [], [], []
+    cache: dict[str, str] = {}
+    for i, (name, alts) in enumerate(zip(places["name"].tolist(), places["alt_names"].tolist())):
+        seen: set[str] = set()
+        for j, n in enumerate(name_variants({"name": name, "alt_names": alts})):
+            key = cache.get(n)
+            if key is None:
+                key = cache[n] = normalise(n)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            keys.append(key)
+            skels.append(skeleton(key))
+            rows.append(i)
+            primary.append(j == 0)
+    table = pd.DataFrame({"key": keys, "skel": skels, "row": np.asarray(rows, dtype=np.int32), "primary": primary})
+    table = table.sort_values(["key", "row"], kind="stable").reset_index(drop=True)
+    # The order by skeleton, as a rank, so an index over any subset sorts integers, not strings.
+    order = np.argsort(table["skel"].to_numpy(dtype=object), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return table.assign(skel_rank=rank)
 
 
 def _geonames_cities_file() -> Path:
@@ -153,6 +219,7 @@ def read_geonames(countries: tuple[str, ...] | None) -> pd.DataFrame:
             "notes": None,
             "origin": "geonames",
             "population": pop,
+            "claimed_by": None,
         })
     return pd.DataFrame.from_records(rows, columns=COLUMNS)
 
@@ -161,7 +228,7 @@ def build_gazetteer(*, user_path: Path | None = None, user_frame: pd.DataFrame |
     """Packaged gazetteer plus the user's additions (user rows replace packaged rows of the same id)."""
     frames = [read_packaged_gazetteer()]
     if user_frame is not None:
-        frames.append(user_frame.assign(origin="layers", population=None)[COLUMNS])
+        frames.append(_as_gazetteer(user_frame, "layers"))
     elif user_path is not None and user_path.exists():
         frames.append(read_user_gazetteer(user_path))
     df = pd.concat(frames, ignore_index=True)

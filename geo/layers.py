@@ -1,25 +1,30 @@
-"""Read and validate the editable layers in ``layers/`` (the only module that reads input files)."""
+"""Read and validate the editable layers in ``layers/`` (CSV tables via :mod:`geo.tables`, and ``theatre.toml``)."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
+import datetime as dt
+import difflib
+import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from geo.errors import LayerError, Problem
-from geo.schema import SCHEMAS, Row, all_columns, required_columns
+from geo.tables import (
+    MAX_FIELD,
+    MAX_FILE_BYTES,
+    read_rows,
+    read_table,
+    read_text,
+    shown,
+)
 
-#: Largest CSV field accepted (bytes); the csv module's default (128 KiB) raises a bare error.
-MAX_FIELD = 1_000_000
-csv.field_size_limit(MAX_FIELD)
-
+__all__ = ["MAX_FIELD", "MAX_FILE_BYTES", "THEATRE_KEYS", "VECTOR_FORMATS", "Layers", "Theatre", "TheatreKey", "read_layers",
+           "read_table", "read_theatre"]
 
 @dataclass(frozen=True)
 class Theatre:
@@ -38,9 +43,14 @@ class Theatre:
     bands_km
         Distances of the buffer bands drawn on each side.
     border_file, countries_file
-        Optional overrides of the packaged geometry, paths inside ``layers/``.
+        Optional overrides of the packaged geometry: resolved paths of files inside ``layers/``
+        (lines for the border, polygons for the countries; checked by :func:`read_theatre`).
+    border_source
+        Optional description of the border geometry's source, shown instead of the file name.
     border_reference
         Which reference line decides sides: "finest" (default) or a line's key ("osm", "ne10m").
+
+    The fields are the keys of :data:`THEATRE_KEYS`, one for one.
     """
 
     name: str
@@ -69,225 +79,220 @@ class Layers:
     files: list[Path] = field(default_factory=list)
 
 
-def _decode(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LayerError(Problem(str(path), None, None, f"cannot read file: {exc.strerror or exc}")) from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise LayerError(Problem(str(path), 1, None, "UTF-16 text (byte-order mark at the start): save the file as UTF-8"))
-    nul = raw.find(b"\0")
-    if nul >= 0:
-        # GDAL and most tools end a string at NUL: accepting it would silently cut text short.
-        line = raw.count(b"\n", 0, nul) + 1
-        raise LayerError(Problem(str(path), line, None, "NUL byte in the text (a binary or UTF-16 file?): save the file as UTF-8 text"))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise LayerError(Problem(str(path), line, None, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")) from None
-    return text
+def _text(v: object) -> bool:
+    return isinstance(v, str) and bool(v.strip())
 
 
-def _pydantic_problems(path: str, line: int, exc: ValidationError) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        col = ".".join(str(x) for x in err["loc"]) or None
-        msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        value = err.get("input")
-        if col and isinstance(value, str):
-            shown = value if len(value) <= 60 else value[:57] + "..."
-            msg = f"{shown!r}: {msg}"
-        out.append(Problem(path, line, col, msg))
-    return out
+def _number(v: object, lo: float, hi: float, *, open_lo: bool = False) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and (lo < v if open_lo else lo <= v) and v <= hi
 
 
-def read_table(path: Path, kind: str, *, id_column: str | None = None) -> pd.DataFrame:
-    """Read one CSV layer and validate every row against its schema.
+def _two_codes(v: object) -> bool:
+    return (isinstance(v, list) and len(v) == 2 and all(isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) for c in v)
+            and v[0] != v[1])
+
+
+@dataclass(frozen=True)
+class TheatreKey:
+    """One key ``theatre.toml`` may hold (a row of :data:`THEATRE_KEYS`).
 
     Parameters
     ----------
-    path
-        The CSV file (UTF-8, with or without BOM, any line endings).
-    kind
-        Key of :data:`geo.schema.SCHEMAS` ("sites", "claims", ...).
-    id_column
-        Column whose values must be unique.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per record, columns of the schema plus ``source_file`` and ``source_line``
-        (the physical line where the record starts, as an editor shows it).
-
-    Raises
-    ------
-    LayerError
-        With every problem of the file, each naming line and column.
+    expected
+        What the value must be, for messages ("expected ..., got ...").
+    valid
+        True when a TOML value is acceptable.
+    required
+        The key must be present; otherwise ``default`` is used.
+    default
+        The value when the key is absent.
+    convert
+        Turns a valid value into the :class:`Theatre` field of the same name.
+    geometry
+        For a geometry file key: "lines" or "polygons", the geometry the file must hold.
     """
-    model: type[Row] = SCHEMAS[kind]
-    name = str(path)
-    if path.is_dir():
-        raise LayerError(Problem(name, None, None, f"is a directory, expected the {kind} layer as a CSV file"))
-    if not path.is_file():
-        raise LayerError(Problem(name, None, None, f"missing {kind} layer (expected a CSV file here)"))
-    text = _decode(path)
-    if not text.strip():
-        raise LayerError(Problem(name, 1, None, f"empty file: expected a header line with {', '.join(required_columns(model))}"))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    problems: list[Problem] = []
-    records: list[dict] = []
-    try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        raise LayerError(Problem(name, 1, None, f"malformed CSV header: {exc}")) from None
-    missing = [c for c in required_columns(model) if c not in header]
-    for col in missing:
-        problems.append(Problem(name, 1, col, f"required column is missing (header has: {', '.join(header)})"))
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    for col in dupes:
-        problems.append(Problem(name, 1, col, "column appears more than once in the header"))
-    if problems:
-        raise LayerError(problems)
-    seen: dict[str, int] = {}
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(name, reader.line_num, None, f"malformed CSV: {exc}"))
-            break
-        line = start
-        start = reader.line_num + 1
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(Problem(name, line, None, f"has {len(cells)} fields, header has {len(header)} (a comma inside an unquoted field?)"))
-            continue
-        data = dict(zip(header, cells))
-        if id_column:
-            key = data.get(id_column, "").strip()
-            if key and key in seen:
-                problems.append(Problem(name, line, id_column, f"duplicate id {key!r} (first used on line {seen[key]})"))
-                continue
-            seen.setdefault(key, line)
-        try:
-            rec = model.model_validate(data).model_dump()
-        except ValidationError as exc:
-            problems.extend(_pydantic_problems(name, line, exc))
-            continue
-        rec["source_file"] = name
-        rec["source_line"] = line
-        records.append(rec)
-    if problems:
-        raise LayerError(problems)
-    columns = all_columns(model) + ["source_file", "source_line"]
-    # object dtype keeps None as None (pandas 3 would turn missing text into NaN).
-    return pd.DataFrame(records, columns=columns, dtype=object)
+
+    expected: str
+    valid: Callable[[object], bool]
+    required: bool = False
+    default: object = None
+    convert: Callable[[object], object] = lambda v: v
+    geometry: str | None = None
 
 
-def _shown(value: object) -> str:
-    """``repr(value)``, cut short for messages."""
-    r = repr(value)
-    return r if len(r) <= 60 else r[:57] + "..."
+#: Every key ``theatre.toml`` may hold; a key not here is an error naming the closest one. To add a
+#: setting, add a row here and a :class:`Theatre` field of the same name.
+THEATRE_KEYS: dict[str, TheatreKey] = {
+    "name": TheatreKey("a non-empty string", _text, required=True, convert=str.strip),
+    "border_name": TheatreKey("a non-empty string", _text, required=True, convert=str.strip),
+    "countries": TheatreKey('two different ISO 3166-1 alpha-2 codes like ["AF", "PK"]', _two_codes, required=True, convert=tuple),
+    "tolerance_km": TheatreKey("a number of km in [0, 100]", lambda v: _number(v, 0, 100), default=2.0, convert=float),
+    "bands_km": TheatreKey("a list of distances in (0, 500] km", lambda v: isinstance(v, list) and bool(v)
+                           and all(_number(b, 0, 500, open_lo=True) for b in v), default=[5, 25, 50],
+                           convert=lambda v: tuple(sorted(float(b) for b in v))),
+    "border_file": TheatreKey("a file name (a string)", _text, geometry="lines"),
+    "countries_file": TheatreKey("a file name (a string)", _text, geometry="polygons"),
+    "border_source": TheatreKey("a string", lambda v: isinstance(v, str)),
+    "border_reference": TheatreKey('"finest", "osm" or "ne10m"', lambda v: v in ("finest", "osm", "ne10m"), default="finest"),
+}
+#: Geometry files ``theatre.toml`` may name, by extension (GDAL driver).
+VECTOR_FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf"}
+_GEOMETRY_DIMENSION = {"lines": 1, "polygons": 2}
+
+
+def _toml_line(text: str, key: str) -> int | None:
+    """Line where ``key`` is set at the top level of a TOML text (tomllib gives no positions)."""
+    pattern = re.compile(rf"""^\s*(\[+\s*)?(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*[=\].]""")
+    return next((i for i, line in enumerate(text.splitlines(), start=1) if pattern.match(line)), None)
 
 
 def read_theatre(path: Path) -> Theatre:
     """Read ``theatre.toml``: which two countries, which border geometry, what tolerance.
 
+    Every key is checked against :data:`THEATRE_KEYS`; geometry files must lie inside the
+    directory of ``theatre.toml`` and hold the geometry their key asks for.
+
     Raises
     ------
     LayerError
-        Naming the file and key on any missing or bad value.
+        Naming the file, line and key of every missing, unknown or bad value.
     """
     name = str(path)
     if path.is_dir():
         raise LayerError(Problem(name, None, None, "is a directory, expected the theatre file (TOML)"))
     if not path.is_file():
         raise LayerError(Problem(name, None, None, "missing theatre file (say which two countries the border is between)"))
+    text = read_text(path)
     try:
-        data = tomllib.loads(_decode(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # Python < 3.14 has the line only in the message ("... (at line 3, column 9)").
         line = getattr(exc, "lineno", None) or (int(m.group(1)) if (m := re.search(r"at line (\d+)", str(exc))) else None)
         raise LayerError(Problem(name, line, None, f"malformed TOML: {exc}")) from None
     problems = []
-    countries = data.get("countries")
-    if not (isinstance(countries, list) and len(countries) == 2 and all(isinstance(c, str) and re.fullmatch(r"[A-Z]{2}", c) for c in countries) and countries[0] != countries[1]):
-        problems.append(Problem(name, None, "countries", f"expected two different ISO 3166-1 alpha-2 codes like [\"AF\", \"PK\"], got {_shown(countries)}"))
-    for key in ("name", "border_name"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            problems.append(Problem(name, None, key, "expected a non-empty string"))
-    tol = data.get("tolerance_km", 2.0)
-    if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not 0 <= tol <= 100:
-        problems.append(Problem(name, None, "tolerance_km", f"expected a number of km in [0, 100], got {_shown(tol)}"))
-    bands = data.get("bands_km", [5, 25, 50])
-    if not (isinstance(bands, list) and bands and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b <= 500 for b in bands)):
-        problems.append(Problem(name, None, "bands_km", f"expected a list of distances in (0, 500] km, got {_shown(bands)}"))
-    files = {}
-    for key in ("border_file", "countries_file"):
-        val = data.get(key)
-        files[key] = None
-        if val is None:
-            continue
-        if not isinstance(val, str) or not val.strip():
-            problems.append(Problem(name, None, key, f"expected a file name (a string), got {_shown(val)}"))
-            continue
-        try:
-            p = (path.parent / val).resolve()
-            found = p.is_file()
-        except (OSError, ValueError):  # NUL in the name, name too long, symlink loop, ...
-            found = False
-        if not found:
-            problems.append(Problem(name, None, key, f"file {_shown(val)} not found next to {path.name}"))
-            continue
-        files[key] = p
-    src = data.get("border_source")
-    if src is not None and not isinstance(src, str):
-        problems.append(Problem(name, None, "border_source", f"expected a string, got {_shown(src)}"))
-    ref = data.get("border_reference", "finest")
-    if ref not in ("finest", "osm", "ne10m"):
-        problems.append(Problem(name, None, "border_reference", f"expected \"finest\", \"osm\" or \"ne10m\", got {_shown(ref)}"))
+    for key in data.keys() - THEATRE_KEYS.keys():
+        close = difflib.get_close_matches(key.lower(), list(THEATRE_KEYS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(THEATRE_KEYS)}"
+        col = key if re.fullmatch(r"[^\W\d]\w{0,63}", key) else None
+        problems.append(Problem(name, _toml_line(text, key), col, f"unknown key; {hint}" if col else f"unknown key {shown(key)}; {hint}"))
+    values = {}
+    for key, spec in THEATRE_KEYS.items():
+        line = _toml_line(text, key)
+        if key not in data:
+            if spec.required:
+                problems.append(Problem(name, None, key, f"expected {spec.expected}, got nothing (the key is missing)"))
+            values[key] = None if spec.default is None else spec.convert(spec.default)
+        elif not spec.valid(data[key]):
+            problems.append(Problem(name, line, key, f"expected {spec.expected}, got {shown(data[key])}"))
+        elif spec.geometry:
+            found, file_problems = _geometry_file(path.parent, data[key], spec.geometry, where=(name, line, key))
+            problems += file_problems
+            values[key] = found
+        else:
+            values[key] = spec.convert(data[key])
     if problems:
-        raise LayerError(problems)
-    return Theatre(
-        name=data["name"].strip(),
-        countries=(countries[0], countries[1]),
-        border_name=data["border_name"].strip(),
-        tolerance_km=float(tol),
-        bands_km=tuple(sorted(float(b) for b in bands)),
-        border_file=files["border_file"],
-        countries_file=files["countries_file"],
-        border_source=data.get("border_source"),
-        border_reference=ref,
-    )
+        raise LayerError(sorted(problems, key=lambda p: (p.line or 0)))
+    return Theatre(**values)
+
+
+def _geometry_file(root: Path, value: str, geometry: str, *, where: tuple[str, int | None, str]) -> tuple[Path | None, list[Problem]]:
+    """The file a geometry key names, resolved inside ``root``, and the problems with its path or content."""
+    name, line, key = where
+
+    def problem(msg: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(name, line, key, f"{shown(value)}: {msg}")]
+
+    if re.match(r"^([/\\]|[A-Za-z]:)", value):
+        return problem("must be a path inside the layers directory, not an absolute path")
+    if ".." in re.split(r"[/\\]", value):
+        return problem("must be a path inside the layers directory ('..' leaves it)")
+    try:
+        base = root.resolve()
+        found = (root / value).resolve()
+        inside = found.is_relative_to(base)
+        is_file = inside and found.is_file()
+    except (OSError, ValueError):  # NUL in the name, name too long, symlink loop, ...
+        inside, is_file = True, False
+    if not inside:
+        return problem("resolves outside the layers directory (a symbolic link?)")
+    if not is_file:
+        return None, [Problem(name, line, key, f"file {shown(value)} not found next to theatre.toml")]
+    if found.suffix.lower() not in VECTOR_FORMATS:
+        return problem(f"not a vector geometry file; give one of {', '.join(sorted(VECTOR_FORMATS))} "
+                       "(GeoJSON, GeoPackage, Shapefile, FlatGeobuf)")
+    return found, _geometry_problems(found, key, geometry)
+
+
+def _geometry_problems(path: Path, key: str, geometry: str) -> list[Problem]:
+    """Problems with the geometry types in ``path``: a border file holds lines, a countries file polygons.
+
+    A file GDAL cannot read gives no problem here: :func:`geo.reference.load_reference` reads it
+    and says why (with the line of a JSON syntax error).
+    """
+    import pyogrio
+    import shapely
+
+    try:
+        if VECTOR_FORMATS[path.suffix.lower()] == "GeoJSON":
+            json.loads(path.read_bytes())  # GDAL reads some broken JSON as empty: leave it to load_reference
+        frame = pyogrio.read_dataframe(path, columns=[])
+    except Exception:  # noqa: BLE001 - any reading error is reported by load_reference
+        return []
+    if "geometry" not in frame.columns:
+        return [Problem(str(path), None, "geometry", f"no geometry column (a table without geometry?): {key} must hold a vector layer")]
+    geoms = frame.geometry.values
+    want = _GEOMETRY_DIMENSION[geometry]
+    kinds = "LineString or MultiLineString" if want == 1 else "Polygon or MultiPolygon"
+    present = ~shapely.is_missing(geoms)
+    for i, g in enumerate(geoms, start=1):
+        if present[i - 1] and not g.is_empty and (shapely.get_dimensions(shapely.get_parts(g)) != want).any():
+            hint = " (the two countries' polygons go in countries_file)" if key == "border_file" and g.geom_type.endswith("Polygon") else ""
+            return [Problem(str(path), None, "geometry", f"feature {i} is a {g.geom_type}: {key} must hold {kinds} geometry{hint}")]
+    if not (present & ~shapely.is_empty(geoms)).any():
+        return [Problem(str(path), None, "geometry", f"no {geometry} in the file: {key} must hold {kinds} geometry")]
+    return []
 
 
 def _check_refs(frame: pd.DataFrame, column: str, valid: set[str], what: str, *, multi: bool = False) -> list[Problem]:
     out = []
-    for _, row in frame.iterrows():
-        val = row[column]
+    known = sorted(k for k in valid if k)
+    for val, path, line in zip(frame[column], frame["source_file"], frame["source_line"]):
         if val is None or (isinstance(val, float) and pd.isna(val)):
             continue
-        keys = [k.strip() for k in str(val).split("|")] if multi else [val]
-        for key in keys:
-            if key not in valid:
-                out.append(Problem(row["source_file"], int(row["source_line"]), column, f"unknown {what} {key!r} (known: {', '.join(sorted(valid)) or 'none'})"))
+        for key in [k.strip() for k in str(val).split("|")] if multi else [val]:
+            if key in valid:
+                continue
+            if len(known) <= 12:
+                hint = f"known: {', '.join(known) or 'none'}"
+            else:  # a long list helps nobody: the closest ids instead
+                hint = f"closest: {', '.join(difflib.get_close_matches(key, known, n=3, cutoff=0.5)) or 'none'}; {len(known)} known"
+            out.append(Problem(path, int(line), column, f"unknown {what} {key!r} ({hint})"))
     return out
 
 
-def read_layers(root: Path) -> Layers:
+#: The CSV layers of a directory: attribute of :class:`Layers`, file, id column; gazetteer.csv is optional.
+TABLES = [("sources", "sources.csv", "source_id"), ("claimants", "claimants.csv", "claimant_id"), ("sites", "sites.csv", "site_id"),
+          ("claims", "claims.csv", "claim_id"), ("figures", "figures.csv", "figure_id"), ("gazetteer", "gazetteer.csv", "place_id")]
+#: References between layers: (layer, column, the layer it names, what to call it, several ids split by "|").
+REFERENCES = [("sites", "source_ids", "sources", "source", True), ("claims", "source_id", "sources", "source", False),
+              ("figures", "source_id", "sources", "source", False), ("claims", "site_id", "sites", "site", False),
+              ("claims", "claimant_id", "claimants", "claimant", False)]
+
+
+def read_layers(root: Path, *, today: dt.date | None = None) -> Layers:
     """Read and cross-check every layer in ``root``.
+
+    Row problems and references between files (a claim naming an unknown site) are found in
+    the same pass: references are checked among the rows that could be read, and an id on a
+    row rejected for another reason still counts as known, so one mistake gives one problem.
 
     Parameters
     ----------
     root
         A layers directory with ``theatre.toml``, ``sources.csv``, ``claimants.csv``,
         ``sites.csv``, ``claims.csv``, ``figures.csv`` and optionally ``gazetteer.csv``.
+    today
+        The date after which a report date is a typo (default: the machine's date).
 
     Returns
     -------
@@ -296,44 +301,30 @@ def read_layers(root: Path) -> Layers:
     Raises
     ------
     LayerError
-        Listing the problems of every file (all files are read before raising).
+        Listing the problems of every file (all files are read before raising), sorted by file and line.
     """
     root = Path(root)
     if not root.is_dir():
         raise LayerError(Problem(str(root), None, None, "layers directory not found"))
     problems: list[Problem] = []
     out: dict[str, object] = {}
-
-    def attempt(key, fn, *args, **kw):
-        try:
-            out[key] = fn(*args, **kw)
-        except LayerError as exc:
-            problems.extend(exc.problems)
+    try:
+        out["theatre"] = read_theatre(root / "theatre.toml")
+    except LayerError as exc:
+        problems += exc.problems
+    tables = {}
+    for key, file_name, id_column in TABLES:
+        if key == "gazetteer" and not (root / file_name).exists():
             out[key] = None
-
-    attempt("theatre", read_theatre, root / "theatre.toml")
-    attempt("sources", read_table, root / "sources.csv", "sources", id_column="source_id")
-    attempt("claimants", read_table, root / "claimants.csv", "claimants", id_column="claimant_id")
-    attempt("sites", read_table, root / "sites.csv", "sites", id_column="site_id")
-    attempt("claims", read_table, root / "claims.csv", "claims", id_column="claim_id")
-    attempt("figures", read_table, root / "figures.csv", "figures", id_column="figure_id")
-    gaz = root / "gazetteer.csv"
-    if gaz.exists():
-        attempt("gazetteer", read_table, gaz, "gazetteer", id_column="place_id")
-    if out.get("sources") is not None:
-        src = set(out["sources"]["source_id"])
-        if out.get("sites") is not None:
-            problems += _check_refs(out["sites"], "source_ids", src, "source", multi=True)
-        if out.get("claims") is not None:
-            problems += _check_refs(out["claims"], "source_id", src, "source")
-        if out.get("figures") is not None:
-            problems += _check_refs(out["figures"], "source_id", src, "source")
-    if out.get("claims") is not None:
-        if out.get("sites") is not None:
-            problems += _check_refs(out["claims"], "site_id", set(out["sites"]["site_id"]), "site")
-        if out.get("claimants") is not None:
-            problems += _check_refs(out["claims"], "claimant_id", set(out["claimants"]["claimant_id"]), "claimant")
+            continue
+        tables[key] = read_rows(root / file_name, key, id_column=id_column, today=today)
+        problems += tables[key].problems
+        out[key] = tables[key].frame
+    for layer, column, target, what, multi in REFERENCES:
+        # A file whose header could not be read has no rows to check and no ids to check against.
+        if tables[layer].frame is not None and tables[target].frame is not None:
+            problems += _check_refs(tables[layer].frame, column, tables[target].ids, what, multi=multi)
     if problems:
-        raise LayerError(problems)
-    files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix in {".csv", ".toml", ".geojson", ".json", ".gpkg"})
+        raise LayerError(sorted(problems, key=lambda p: (p.path, p.line or 0)))
+    files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix in {".csv", ".toml", *VECTOR_FORMATS})
     return Layers(root=root, files=files, **out)  # type: ignore[arg-type]

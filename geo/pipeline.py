@@ -14,11 +14,9 @@ from pyproj import Transformer
 from geo import border as border_mod
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
-from geo.columns import file_names, gc_paused, iso_dates, rounded_list, sort_rows, texts
-from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem
+from geo.columns import sort_rows
 from geo.events import EventTables, imported_rows, locate_events, merge_events
-from geo.gazetteer import build_gazetteer, read_geonames
-from geo.geocode import PRECISION_CODES, Geocoder
+from geo.geocode import Geocoder, locate_sites, make_geocoder
 from geo.layers import Layers
 from geo.reference import LABELS, Reference, load_reference
 
@@ -36,58 +34,6 @@ class Dataset:
     contradictions: list[dict]
     border: dict
     bands: gpd.GeoDataFrame
-
-
-def make_geocoder(layers: Layers) -> Geocoder:
-    """Geocoder over the packaged gazetteer plus ``layers/gazetteer.csv``, GeoNames for the theatre's countries."""
-    places = build_gazetteer(user_frame=layers.gazetteer)
-    countries = tuple(sorted(set(layers.theatre.countries)))
-    return Geocoder(places, fallback=lambda: read_geonames(countries))
-
-
-def locate_sites(sites: pd.DataFrame, geocoder: Geocoder) -> pd.DataFrame:
-    """Coordinates, precision and uncertainty radius for every site row.
-
-    A row with ``lat``/``lon`` is taken as given (precision "point" unless ``radius_km`` says
-    more); otherwise its ``place`` (or ``name``) is geocoded. ``radius_km`` in the row widens
-    the geocoded radius.
-
-    Raises
-    ------
-    LayerError
-        Listing every row whose place is unknown or ambiguous, with suggestions.
-    """
-    problems: list[Problem] = []
-    out = []
-    for row in sites.to_dict("records"):
-        where = f"{row['source_file']}:{row['source_line']}: place"
-        rec = dict(row)
-        if row["lat"] is not None and not pd.isna(row["lat"]):
-            radius = float(row["radius_km"]) if row["radius_km"] and not pd.isna(row["radius_km"]) else 1.0
-            rec.update(precision="point" if radius <= 5 else "near", radius_km=radius, place_id=None, admin1=None, admin2=None,
-                       country_geocoded=None, geocode_source="coordinates given in the layer", geocode_ref=None,
-                       geocode_score=None, geocode_note=None, alternatives="")
-        else:
-            query = row["place"] or row["name"]
-            try:
-                m = geocoder.resolve(query)
-            except (NotFoundError, AmbiguousError) as exc:
-                msg = str(exc)
-                problems.append(Problem(row["source_file"], int(row["source_line"]), "place", msg + " — or give lat and lon in the row"))
-                continue
-            radius = max(m.radius_km, float(row["radius_km"])) if row["radius_km"] and not pd.isna(row["radius_km"]) else m.radius_km
-            rec.update(lat=m.lat, lon=m.lon, precision=m.precision, radius_km=radius, place_id=m.place_id, admin1=m.admin1,
-                       admin2=m.admin2, country_geocoded=m.country, geocode_source=m.source, geocode_ref=m.source_ref,
-                       geocode_score=m.score, geocode_note=m.note, alternatives="; ".join(m.alternatives))
-            log.debug("%s: %r -> %s", where, query, m.place_id)
-        if row.get("precision"):
-            # The row knows better than the gazetteer what the report meant (a district named by its town).
-            rec["precision"] = row["precision"]
-        rec["where_prec"], rec["geo_precision"] = PRECISION_CODES[rec["precision"]]
-        out.append(rec)
-    if problems:
-        raise LayerError(problems)
-    return pd.DataFrame(out, dtype=object)
 
 
 def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km: tuple[float, ...]) -> gpd.GeoDataFrame:
@@ -164,7 +110,6 @@ def _round_or_none(x: float | None) -> float | None:
     return None if x is None else round(x, 3)
 
 
-@gc_paused()
 def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None,
         engine: str = "memory") -> Dataset:
     """Locate, check and assemble everything for one layers directory.
@@ -196,42 +141,12 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     )
 
 
-@gc_paused()
 def site_records(ds: Dataset) -> list[dict]:
     """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``).
 
-    Built column by column (rounding, dates and file names vectorised or once per distinct
-    value), then zipped into one dict per site.
+    The fields are :data:`geo.export.records.SITE_RECORD_FIELDS` (one list for these records
+    and ``check.json``); see :func:`geo.export.records.site_records`.
     """
-    s = ds.sites
-    if not len(s):
-        return []
-    obj = lambda c: s[c].to_numpy(dtype=object).tolist()  # noqa: E731
-    near = zip(rounded_list(s["near_lon"], 5), rounded_list(s["near_lat"], 5))
-    columns = {
-        "site_id": obj("site_id"),
-        "name": obj("name"),
-        "category": obj("category"),
-        "event_date": iso_dates(s["event_date"]).tolist(),
-        "lat": rounded_list(s["lat"], 5),
-        "lon": rounded_list(s["lon"], 5),
-        "precision": obj("precision"),
-        "where_prec": s["where_prec"].astype(np.int64).tolist(),
-        "geo_precision": s["geo_precision"].astype(np.int64).tolist(),
-        "radius_km": rounded_list(s["radius_km"], 1),
-        "country": obj("country"),
-        "admin1": obj("admin1"),
-        "side": obj("side"),
-        "side_by_reference": obj("side_by_reference"),
-        "distance_km": rounded_list(s["distance_km"], 2),
-        "uncertainty_km": rounded_list(s["uncertainty_km"], 1),
-        "nearest_border_point": [[x, y] for x, y in near],
-        "reported_location": obj("reported_location"),
-        "reported_country": obj("reported_country"),
-        "reported_admin1": obj("reported_admin1"),
-        "geocode_source": obj("geocode_source"),
-        "flags": [[{"code": f.code, "message": f.message} for f in fl] for fl in s["flags"]],
-        "source_line": (file_names(s["source_file"]) + ":" + texts(s["source_line"])).tolist(),
-    }
-    keys = list(columns)
-    return [dict(zip(keys, row)) for row in zip(*columns.values())]
+    from geo.export.records import site_records as records  # (geo.export imports this module's Dataset)
+
+    return records(ds)

@@ -3,11 +3,10 @@ import pytest
 
 @pytest.fixture(scope="session")
 def geocoder():
-    """One geocoder for the session: the packaged gazetteer plus the GeoNames AF/PK fallback."""
-    from geo.gazetteer import build_gazetteer, read_geonames
-    from geo.geocode import Geocoder
+    """One geocoder for the session: the packaged gazetteer and GeoNames, scoped to the AF-PK theatre."""
+    from geo.geocode import make_geocoder
 
-    return Geocoder(build_gazetteer(), fallback=lambda: read_geonames(("AF", "PK")))
+    return make_geocoder(countries=("AF", "PK"))
 
 
 @pytest.fixture(scope="session")

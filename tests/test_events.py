@@ -1,8 +1,13 @@
-"""Bulk event imports: ACLED exports and UCDP GED CSVs become sites with claims (geo/events.py)."""
+"""Bulk event imports: ACLED exports and UCDP GED CSVs become sites with claims (geo/events/)."""
 
+import bz2
 import csv
 import datetime as dt
+import gzip
+import io
 import json
+import lzma
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +225,106 @@ def test_crlf_and_bom_files_read_the_same(tmp_path):
     assert len(sites) == 6 and sites["source_line"].tolist() == [2, 3, 4, 5, 6, 7]
 
 
+
+# ---------------------------------------------------------------------------------------------- compressed files
+
+
+@pytest.mark.parametrize("name", ["acled.csv.gz", "acled_export.csv"])  # gzip by its magic bytes, whatever the name
+def test_a_gzipped_csv_reads_like_the_plain_file(acled_csv, tmp_path, name):
+    rows = [dict(r) for r in ACLED_ROWS]
+    rows[2]["notes"] = "Two lines\nof notes"  # records after it start a line later
+    plain = write_csv(tmp_path / "plain.csv", ACLED_COLUMNS, rows)
+    packed = tmp_path / name
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    want, got = read_events(plain), read_events(packed)
+    assert got.sites["source_line"].tolist() == [2, 3, 4, 6, 7, 8]
+    assert set(got.sites["source_file"]) == {str(packed)}
+    for a, b in zip(want[:3], got[:3]):
+        assert a.drop(columns="source_file").equals(b.drop(columns="source_file"))
+
+
+def test_a_bad_row_in_a_gzipped_csv_names_its_line(tmp_path):
+    rows = [dict(r) for r in ACLED_ROWS]
+    rows[3]["latitude"] = "north"
+    path = tmp_path / "acled.csv.gz"
+    path.write_bytes(gzip.compress(write_csv(tmp_path / "a.csv", ACLED_COLUMNS, rows).read_bytes()))
+    with pytest.raises(LayerError) as exc:
+        read_events(path)
+    assert [str(p) for p in exc.value.problems] == [f"{path}:5: latitude: 'north': not a number"]
+
+
+def _zipped(raw: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("acled.csv", raw)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, pack, what, todo", [
+    ("acled.zip", _zipped, "a zip archive", "unzip it and pass the CSV inside"),
+    ("acled.csv.bz2", bz2.compress, "bzip2-compressed", "decompress it (bunzip2) or compress it with gzip instead"),
+    ("acled.csv.xz", lzma.compress, "xz-compressed", "decompress it (unxz) or compress it with gzip instead"),
+    ("acled.csv", lambda raw: b"\x28\xb5\x2f\xfd" + raw, "zstd-compressed", "decompress it (unzstd) or compress it with gzip instead"),
+])
+def test_other_compressed_files_are_refused_saying_what_to_do(acled_csv, tmp_path, name, pack, what, todo):
+    path = tmp_path / name
+    path.write_bytes(pack(acled_csv.read_bytes()))
+    with pytest.raises(LayerError) as exc:
+        read_events(path)
+    assert str(exc.value) == f"{path}: {what}, not CSV text: {todo} (a gzipped CSV, .csv.gz, is read as it is)"
+    res = run("check", "--layers", LAYERS, "--events", path)
+    assert res.exit_code == 2 and f"{path}: {what}, not CSV text" in res.stderr and "Traceback" not in res.output
+
+
+def test_a_truncated_gzip_file_is_an_error_not_a_traceback(acled_csv, tmp_path):
+    path = tmp_path / "acled.csv.gz"
+    path.write_bytes(gzip.compress(acled_csv.read_bytes())[:200])
+    with pytest.raises(LayerError, match=r"acled\.csv\.gz: cannot decompress the gzip file \(.*\): check that it is complete"):
+        read_events(path)
+
+
+# ---------------------------------------------------------------------------------------------- long cells
+
+
+@pytest.mark.parametrize("column", ["notes", "tags"])  # a column the import uses, and one it ignores
+def test_a_cell_longer_than_20000_characters_is_a_row_error(tmp_path, column):
+    rows = [dict(r) for r in ACLED_ROWS]
+    rows[1][column] = "x" * 50_000    # line 3
+    rows[2][column] = "é" * 20_000    # line 4: at the cap (40,000 bytes), accepted
+    path = write_csv(tmp_path / "long.csv", ACLED_COLUMNS, rows)
+    with pytest.raises(LayerError) as exc:
+        read_events(path)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{path}:3: {column}: text of 50,000 characters: longer than the 20,000 a cell may hold"]
+    kept = read_events(path, skip_invalid=True).sites
+    assert "acled-PAK1002" not in set(kept["site_id"]) and len(kept) == 5
+
+
+def test_a_long_cell_in_parquet_names_its_row(tmp_path):
+    import pandas as pd
+
+    rows = [dict(r) for r in UCDP_ROWS]
+    rows[3]["source_original"] = "y" * 20_001
+    path = tmp_path / "ged.parquet"
+    pd.DataFrame([{c: r.get(c, "") for c in UCDP_COLUMNS} for r in rows]).to_parquet(path)
+    with pytest.raises(LayerError) as exc:
+        read_events(path)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{path}:4: source_original: text of 20,001 characters: longer than the 20,000 a cell may hold"]
+
+
+def test_a_timestamp_no_date_can_hold_is_a_row_error(tmp_path):
+    rows = [dict(r) for r in ACLED_ROWS]
+    rows[0]["timestamp"] = "1e20"
+    rows[1]["timestamp"] = "253402300799"  # 9999-12-31 23:59:59, the last day a date can hold
+    path = write_csv(tmp_path / "ts.csv", ACLED_COLUMNS, rows)
+    with pytest.raises(LayerError) as exc:
+        read_events(path)
+    assert [str(p) for p in exc.value.problems] == [f"{path}:2: timestamp: '1e20': not a Unix timestamp"]
+    claims = read_events(path, skip_invalid=True).claims.set_index("site_id")
+    assert claims.loc["acled-PAK1002", "claim_date"] == dt.date(9999, 12, 31)
+
+
 # ---------------------------------------------------------------------------------------------- bad rows
 
 
@@ -259,6 +364,20 @@ def test_skip_invalid_keeps_the_good_rows(tmp_path):
     assert sites["source_line"].tolist() == [2, 9]  # the record with a quoted newline starts on line 9
     assert claims["site_id"].tolist() == sources["source_id"].tolist() == ["acled-PAK1001", "acled-PAK1010"]
     assert len(problems) == 8
+
+
+
+@pytest.mark.parametrize("distinct", [False, True])
+def test_a_cell_of_spaces_is_blank_however_many_values_the_column_has(tmp_path, distinct):
+    rows = [dict(ACLED_ROWS[0], event_id_cnty=f"PAK{i}", latitude=f"32.{i:03d}" if distinct else "32.5") for i in range(40)]
+    rows[5]["latitude"] = "   "     # line 7
+    rows[9]["fatalities"] = " "     # line 11
+    path = write_csv(tmp_path / "spaces.csv", ACLED_COLUMNS, rows)
+    with pytest.raises(LayerError) as exc:
+        read_events(path)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{path}:7: latitude: missing coordinate (imported events are never geocoded)",
+        f"{path}:11: fatalities: missing figure (use 0 when none were reported)"]
 
 
 def test_ucdp_bad_rows(tmp_path):

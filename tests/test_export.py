@@ -1,4 +1,4 @@
-"""Every export read back with pyogrio and compared with what was written."""
+"""Exports (geo/export/): read back with pyogrio, and every writer against an independent reference."""
 
 from pathlib import Path
 
@@ -69,18 +69,25 @@ def test_formula_cells_are_neutralised(value, expected):
 
 
 # --------------------------------------------------------------------------------------------
-# Fast writers (geo/arrowtext.py): the same bytes as the per-value formatters they replace
+# Text writers (geo/export/_arrowtext.py): one Arrow path each, compared with independent references
 
 import csv  # noqa: E402
+import datetime as dt  # noqa: E402
 import importlib.util  # noqa: E402
 import io  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import geopandas as gpd  # noqa: E402
 import orjson  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from geo import arrowtext, export, report  # noqa: E402
+from geo import export  # noqa: E402
+from geo.errors import OutputError  # noqa: E402
 from geo.events import read_events  # noqa: E402
+from geo.export import _arrowtext as at  # noqa: E402
+from geo.export import outputs  # noqa: E402
+from geo.export.records import SITE_RECORD_FIELDS  # noqa: E402
 from geo.pipeline import site_records  # noqa: E402
 
 #: Text no writer may garble: CSV and Markdown syntax, formulas, every control character, quotes,
@@ -103,14 +110,14 @@ def _floats(n: int = 20000, seed: int = 3) -> np.ndarray:
 def test_format_g_is_pythons_percent_g(precision):
     x = _floats()
     expected = [None if v != v else f"%.{precision}g" % v for v in x.tolist()]
-    assert arrowtext.format_g(x, precision).to_pylist() == expected
+    assert at.format_g(x, precision).to_pylist() == expected
 
 
 def test_json_texts_are_orjsons():
     x = _floats()
-    assert arrowtext.json_numbers(x).to_pylist() == [orjson.dumps(v).decode() for v in x.tolist()]
+    assert at.json_numbers(x).to_pylist() == [orjson.dumps(v).decode() for v in x.tolist()]
     texts = HOSTILE + [chr(c) for c in range(0x20)] + ["\\" * k + '"' * j for k in range(3) for j in range(3)]
-    got = arrowtext.json_strings(pa.array(texts + [None], arrowtext.TEXT)).to_pylist()
+    got = at.json_strings(pa.array(texts + [None], at.TEXT)).to_pylist()
     assert got == [orjson.dumps(t).decode() for t in texts] + [None]
 
 
@@ -118,62 +125,215 @@ def test_csv_cells_are_the_csv_modules():
     for text in HOSTILE + [chr(c) for c in range(128)]:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow([text, "x"])
-        assert arrowtext.csv_cells(pa.array([text], arrowtext.TEXT)).to_pylist()[0] + ",x\n" == buf.getvalue(), repr(text)
+        assert at.csv_cells(pa.array([text], at.TEXT)).to_pylist()[0] + ",x\n" == buf.getvalue(), repr(text)
 
 
-def _hostile_frame(n: int = 3000, seed: int = 5) -> gpd.GeoDataFrame:
+# ---- every kind of value a column can hold, against Python's csv module and orjson
+
+def _cell_value(v):
+    """A cell as a plain Python value (None for every kind of missing value)."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return v.isoformat()
+    return v
+
+
+def _csv_reference(frame: pd.DataFrame) -> bytes:
+    """The CSV by Python's csv module, each cell formatted on its own."""
+    def cell(v):
+        v = _cell_value(v)
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return format(v, ".6g")
+        if isinstance(v, str):
+            v = v.replace("\r\n", "\n").replace("\r", "\n") if not v.startswith(export.FORMULA_START) else v
+            v = export.neutralise_formula(v)
+            return v.replace("\r\n", "\n").replace("\r", "\n")
+        return str(v)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(frame.columns))
+    for row in zip(*(frame[c].tolist() for c in frame.columns)):
+        w.writerow([cell(v) for v in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def _json_reference(frame: pd.DataFrame) -> list[bytes]:
+    """Each row's properties as orjson writes a dict of its cells (sorted keys)."""
+    return [orjson.dumps({c: _cell_value(v) for c, v in zip(frame.columns, row)}, option=orjson.OPT_SORT_KEYS)
+            for row in zip(*(frame[c].tolist() for c in frame.columns))]
+
+
+BIG = 2**62 + 1  # not exact as a float (2**53 is the limit)
+KINDS = {
+    "text_with_missing": pd.Series(["a", None, np.nan, pd.NA, "=x\0y", "b,c"] * 2, dtype=object),
+    "pandas_string": pd.Series(["a", None, "say \"hi\"", "\r\nx", "", "z"] * 2, dtype="string"),
+    "ints": pd.Series([0, -1, BIG, -BIG, 2**53 + 1, 7] * 2, dtype=np.int64),
+    "uints": pd.Series([0, 2**64 - 1, 2**63, 1, 2, 3] * 2, dtype=np.uint64),
+    "int_objects": pd.Series([1, BIG, None, -5, 0, 2**63 - 1] * 2, dtype=object),
+    "nullable_ints": pd.Series([1, None, BIG, -3, 0, 9] * 2, dtype="Int64"),
+    "bools": pd.Series([True, False] * 6),
+    "nullable_bools": pd.Series([True, None, False, True, None, False] * 2, dtype="boolean"),
+    "bool_objects": pd.Series([True, None, False] * 4, dtype=object),
+    "floats": pd.Series([1.5, np.nan, np.inf, -np.inf, -0.0, 1e-7] * 2),
+    "nullable_floats": pd.Series([1.5, None, 2.25, -1e300, 0.0, 3.0] * 2, dtype="Float64"),
+    "mixed_int_float": pd.Series([1, 2.5, None, 3, 1e16, -0.5] * 2, dtype=object),
+    "dates": pd.Series([dt.date(2025, 10, 12), None, dt.date(1999, 1, 1)] * 4, dtype=object),
+    "datetimes": pd.Series(pd.to_datetime(["2025-10-12 13:45:00", None, "2000-01-01 00:00:00"] * 4)),
+    "category": pd.Series(["x", "y", None, "x", "=z", "y"] * 2, dtype="category"),
+    "all_missing": pd.Series([None] * 12, dtype=object),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_csv_of_each_kind_of_value_is_the_csv_modules(kind, tmp_path):
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(12)], kind: KINDS[kind]})
+    export.write_csv(frame, tmp_path / "a.csv")
+    assert (tmp_path / "a.csv").read_bytes() == _csv_reference(frame)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_geojson_of_each_kind_of_value_is_orjsons(kind, tmp_path):
+    frame = gpd.GeoDataFrame({"id": [f"r{i}" for i in range(12)], kind: KINDS[kind]},
+                             geometry=shapely.points(np.arange(12.0), np.zeros(12)), crs="EPSG:4326")
+    export.write_geojson(frame, tmp_path / "a.geojson")
+    features = orjson.loads((tmp_path / "a.geojson").read_bytes())["features"]
+    got = [orjson.dumps(f["properties"], option=orjson.OPT_SORT_KEYS) for f in features]
+    expected = pd.DataFrame(frame.drop(columns="geometry"))
+    if kind == "mixed_int_float":  # a column of numbers, some with a fraction, is a column of floats (as GDAL's Real)
+        expected[kind] = expected[kind].astype(float)
+    assert got == _json_reference(expected)
+
+
+@pytest.mark.parametrize("values, found", [
+    ([b"bytes", b"x"], "bytes"), ([[1, 2], [3]], "list"), ([{"a": 1}, {}], "dict"), (["text", 3], "int, str"),
+    ([2**70, 1], "int"), ([dt.timedelta(1), None], "timedelta"),
+])
+def test_a_column_no_writer_can_format_is_named(values, found, tmp_path):
+    frame = gpd.GeoDataFrame({"odd": pd.Series(values, dtype=object)}, geometry=shapely.points([0, 1], [0, 1]), crs="EPSG:4326")
+    with pytest.raises(TypeError, match=f"column 'odd'.*{found}"):
+        export.write_csv(frame, tmp_path / "a.csv")
+    with pytest.raises(TypeError, match="column 'odd'"):
+        export.write_geojson(frame, tmp_path / "a.geojson")
+
+
+def test_a_lone_column_writes_empty_fields_as_the_csv_module_does(tmp_path):
+    frame = pd.DataFrame({"only": ["a", "", None, "b"]})
+    export.write_csv(frame, tmp_path / "a.csv")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([["only"], ["a"], [""], [""], ["b"]])
+    assert (tmp_path / "a.csv").read_text() == buf.getvalue()
+
+
+# ---- GeoJSON against GDAL's own RFC 7946 writer
+
+def _gdal_reference(frame: gpd.GeoDataFrame, path: Path) -> bytes:
+    """GeoJSON by GDAL's RFC 7946 writer (pyogrio), read back and written by orjson with sorted keys."""
+    pyogrio.write_dataframe(frame, path, driver="GeoJSON",
+                            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS), "WRITE_NAME": "NO"})
+    return orjson.dumps(orjson.loads(path.read_bytes()), option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+@pytest.mark.parametrize("layer", sorted(IDS))
+def test_every_bundled_layer_is_gdals_geojson(written, layer, tmp_path):
+    _, tables, out = written
+    assert (out / f"{layer}.geojson").read_bytes() == _gdal_reference(tables[layer], tmp_path / "gdal.geojson")
+
+
+def _geometries(n: int, seed: int = 7) -> np.ndarray:
+    """Every geometry type GeoJSON has, some polygons wound the wrong way, with holes, and missing ones."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        x, y = rng.uniform(-170, 170), rng.uniform(-80, 80)
+        square = shapely.Polygon([(x, y), (x, y + 1), (x + 1, y + 1), (x + 1, y)])  # clockwise
+        holed = shapely.Polygon(square.exterior.coords, [[(x + .2, y + .2), (x + .4, y + .2), (x + .4, y + .4)]])
+        line = shapely.LineString(rng.uniform(-1, 1, (3, 2)) + (x, y))
+        out.append([shapely.Point(x + 1e-7 * i, y), line, holed, shapely.MultiPoint([(x, y), (x + 1, y)]),
+                    shapely.MultiLineString([line, shapely.LineString([(x, y), (x + 2, y + 2)])]),
+                    shapely.MultiPolygon([square, shapely.Polygon([(x + 3, y), (x + 4, y), (x + 4, y + 1)])]), None][i % 7])
+    return np.array(out, dtype=object)
+
+
+def test_geometries_of_every_type_are_gdals(tmp_path):
+    n = 700
+    frame = gpd.GeoDataFrame({"id": [f"g{i}" for i in range(n)], "x": np.arange(n) / 3},
+                             geometry=gpd.array.from_shapely(_geometries(n), crs="EPSG:4326"), crs="EPSG:4326")
+    export.write_geojson(frame, tmp_path / "a.geojson")
+    assert (tmp_path / "a.geojson").read_bytes() == _gdal_reference(frame, tmp_path / "b.geojson")
+
+
+def test_3d_geometries_are_gdals(tmp_path):
+    geoms = np.array([shapely.Point(1.23456789, 2, 3.3333333), shapely.LineString([(0, 0, 1), (1, 1, 2.5)]), shapely.Point(5, 6),
+                      shapely.Polygon([(0, 0, 1), (0, 1, 1), (1, 1, 2)]), None, shapely.MultiPoint([(0, 0, 0), (1, 2, 3)])], dtype=object)
+    frame = gpd.GeoDataFrame({"id": list("abcdef")}, geometry=gpd.array.from_shapely(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    export.write_geojson(frame, tmp_path / "a.geojson")
+    assert (tmp_path / "a.geojson").read_bytes() == _gdal_reference(frame, tmp_path / "b.geojson")
+
+
+@pytest.mark.parametrize("geom", [shapely.Point(), shapely.GeometryCollection([shapely.Point(0, 0)]),
+                                  shapely.LinearRing([(0, 0), (1, 0), (1, 1)])])
+def test_geometries_geojson_would_change_are_refused(geom, tmp_path):
+    frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[geom], crs="EPSG:4326")
+    with pytest.raises(ValueError, match="only non-empty points"):
+        export.write_geojson(frame, tmp_path / "a.geojson")
+
+
+def _hostile_frame(n: int = 3000, seed: int = 5, texts: list[str] = HOSTILE) -> gpd.GeoDataFrame:
     """Points (and missing geometries) with every kind of column the exports have, text hostile,
     repeated enough for the dictionary path and unique enough for the plain one."""
     rng = np.random.default_rng(seed)
     pick = lambda values: np.array(values, dtype=object)[rng.integers(0, len(values), n)]  # noqa: E731
     x = _floats(n)[:n]
-    frame = gpd.GeoDataFrame({
+    return gpd.GeoDataFrame({
         "id": [f"s{i}" for i in range(n)],
-        "few": pick(HOSTILE + [None, np.nan]),
-        "many": [HOSTILE[i % len(HOSTILE)] + str(i) if i % 7 else None for i in range(n)],
-        "arrow_text": pd.Series(pick(HOSTILE + [None]), dtype="str"),
+        "few": pick(texts + [None, np.nan]),
+        "many": [texts[i % len(texts)] + str(i) if i % 7 else None for i in range(n)],
+        "arrow_text": pd.Series(pick(texts + [None]), dtype="str"),
         "ints": rng.integers(-5, 10**6, n).astype("int32"),
         "floats": np.where(np.isinf(x[:n]), 1.0, x[:n]),
         "repeated": pick([0.0, -0.0, 2.5, np.nan, 1e-5, 123456789.0]).astype(float),
     }, geometry=gpd.array.from_shapely(np.where(rng.random(n) < 0.05, None, shapely.points(rng.uniform(-180, 180, n), rng.uniform(-90, 90, n))),
                                         crs="EPSG:4326"), crs="EPSG:4326")
-    return frame
 
 
-def _geojson_reference(frame: gpd.GeoDataFrame, path: Path) -> bytes:
-    """GeoJSON as the exporter wrote it before (one dict per feature, orjson with sorted keys)."""
-    data = export._gdal_geojson(frame.iloc[:1], path)
-    props = pd.DataFrame(frame.drop(columns="geometry"))
-    features = []
-    for i, geom in enumerate(frame.geometry.values):
-        row = {k: (None if (v is None or (isinstance(v, float) and v != v)) else v)
-               for k, v in zip(props.columns, (props[c].iloc[i] for c in props.columns))}
-        row = {k: (int(v) if isinstance(v, np.integer) else float(v) if isinstance(v, np.floating) else v) for k, v in row.items()}
-        point = None if geom is None else {"type": "Point", "coordinates": [round(geom.x, COORD_DECIMALS), round(geom.y, COORD_DECIMALS)]}
-        features.append({"type": "Feature", "properties": row, "geometry": point})
-    data["features"] = features
-    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS) + b"\n"
-
-
-def test_geojson_of_points_is_the_per_feature_one(tmp_path):
-    frame = _hostile_frame()
+def test_geojson_of_hostile_points_is_gdals(tmp_path):
+    frame = _hostile_frame(texts=[t.replace("\0", "") for t in HOSTILE])  # (GDAL's texts end at a NUL; orjson's do not)
+    # GDAL writes 15 significant digits, this writer each float exactly (as orjson: the kinds tests above).
+    frame["floats"] = [float(f"{v:.12g}") for v in frame["floats"].tolist()]
     export.write_geojson(frame, tmp_path / "a.geojson")
-    assert (tmp_path / "a.geojson").read_bytes() == _geojson_reference(frame, tmp_path / "b.geojson")
+    assert (tmp_path / "a.geojson").read_bytes() == _gdal_reference(frame, tmp_path / "b.geojson")
     back = pyogrio.read_dataframe(tmp_path / "a.geojson")
     assert back["id"].tolist() == frame["id"].tolist()
 
 
-def test_csv_is_pandas_to_csv(tmp_path):
+def test_csv_of_hostile_text_is_the_csv_modules(tmp_path):
     frame = _hostile_frame()
     frame["flag"] = frame["ints"] % 2 == 0
     frame.loc[0, "floats"] = np.inf
     export.write_csv(frame, tmp_path / "a.csv")
-    export._write_csv_pandas(pd.DataFrame(frame.drop(columns="geometry")), tmp_path / "b.csv")
-    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     text = (tmp_path / "a.csv").read_bytes()
+    assert text == _csv_reference(pd.DataFrame(frame.drop(columns="geometry")))
     assert b"'=HYPERLINK" in text and b'"=HYPERLINK' not in text and b",=HYPERLINK" not in text
     assert b",'@SUM" in text and b",@SUM" not in text and b",'-3 km" in text
 
+
+def test_carriage_returns_in_report_text_do_not_split_csv_rows(tmp_path):
+    """A bare CR is not quoted by the csv writer with "\\n" line ends, and readers end the row there:
+    CR and CRLF inside a text are written as newlines (inside a quoted field)."""
+    frame = pd.DataFrame({"site_id": ["a", "b", "c"], "notes": ["line one\rline two", "x\r\ny", "=cmd\r"], "n": [1, 2, 3]})
+    path = tmp_path / "t.csv"
+    export.write_csv(frame, path)
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["site_id", "notes", "n"], ["a", "line one\nline two", "1"], ["b", "x\ny", "2"], ["c", "'=cmd\n", "3"]]
+
+
+# ---- check.json, report.md and builds of many events
 
 def _make_events():
     spec = importlib.util.spec_from_file_location("make_events", Path(__file__).resolve().parent.parent / "bench" / "make_events.py")
@@ -187,20 +347,42 @@ def events_ds(tmp_path_factory):
     """The bundled layers with 3,000 generated ACLED events, some of them with hostile text."""
     events = _make_events()(3000, seed=4)
     for i, text in enumerate(HOSTILE):
-        if "\0" not in text and "\r" not in text:  # (to_csv leaves a CR unquoted: it would split the row)
+        if "\0" not in text and "\r" not in text:  # (the events reader keeps CSV text as it is)
             events.loc[i * 97, ["notes", "location"]] = [text, (text.strip() or "x") + f" {i}"]
     path = tmp_path_factory.mktemp("events") / "acled.csv"
     events.to_csv(path, index=False)
     return run(read_layers(LAYERS), events=[read_events(path)])
 
 
+def test_site_records_have_the_one_field_list(events_ds):
+    records = site_records(events_ds)
+    assert len(records) == len(events_ds.sites)
+    assert all(list(r) == [f.name for f in SITE_RECORD_FIELDS] for r in records)
+    assert export.site_records(events_ds) == records
+
+
 def test_check_json_is_orjsons_of_the_site_records(events_ds, tmp_path):
     export.write_check_json(events_ds, tmp_path / "check.json")
-    assert (tmp_path / "check.json").read_bytes() == export.dumps_json_bytes(export.check_report(events_ds))
+    expected = orjson.dumps(export.check_report(events_ds), default=str,
+                            option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS) + b"\n"
+    assert (tmp_path / "check.json").read_bytes() == expected
 
 
-def test_report_from_columns_is_the_one_from_records(events_ds):
-    assert report.markdown(events_ds) == report.markdown(events_ds, site_records(events_ds))
+def _report_reference(ds) -> str:
+    """report.md with the site table made row by row from the site records."""
+    md = export.report._md
+    rows, explained = [], []
+    for s in site_records(ds):
+        flags = "; ".join(f"`{f['code']}`" for f in s["flags"]) or "—"
+        rows.append(f"| {md(s['name'])} | {s['event_date']} | {s['lat']:.4f}, {s['lon']:.4f} ({md(s['admin1'] or '')} {s['country'] or ''}) | "
+                    f"{s['precision']} | {s['side']} | {s['distance_km']:,.1f} | {s['uncertainty_km']:g} | {flags} |")
+        explained += [f"- **{md(s['name'])}** `{f['code']}`: {md(f['message'])}" for f in s["flags"]]
+    head = export.report._head_lines(ds)
+    return "\n".join(head + rows + export.report._FLAGS_HEAD + explained + export.report._tail_lines(ds)) + "\n"
+
+
+def test_report_is_the_one_made_row_by_row(events_ds):
+    assert export.markdown(events_ds) == _report_reference(events_ds)
 
 
 def test_parallel_build_writes_the_same_files(events_ds, tmp_path):
@@ -211,23 +393,46 @@ def test_parallel_build_writes_the_same_files(events_ds, tmp_path):
 
 
 @pytest.mark.skipif(not export.can_fork(), reason="no fork on this platform")
-def test_a_failed_parallel_writer_fails_the_build(events_ds, tmp_path, monkeypatch):
-    def broken(tables, path):
-        raise OSError("disk full")
-    monkeypatch.setattr(export, "write_gpkg", broken)
-    with pytest.raises(OSError, match="disk full"):
+def test_a_failed_parallel_writer_fails_the_build_naming_the_file(events_ds, tmp_path, monkeypatch):
+    def broken(layers, path, columns=None):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setitem(outputs.FORMATS, "gpkg", outputs.Format("gpkg", ".gpkg", broken, multi_layer=True))
+    with pytest.raises(OutputError, match="border_incidents.gpkg: no space left on device") as info:
         export.write_all(events_ds, tmp_path / "out", parallel=True)
+    assert info.value.path.endswith("border_incidents.gpkg")
 
 
-@pytest.mark.parametrize("arrow", [True, False])
-def test_carriage_returns_in_report_text_do_not_split_csv_rows(tmp_path, monkeypatch, arrow):
-    """A bare CR is not quoted by the csv writer with "\\n" line ends, and readers end the row there:
-    CR and CRLF inside a text are written as newlines (inside a quoted field)."""
-    frame = pd.DataFrame({"site_id": ["a", "b", "c"], "notes": ["line one\rline two", "x\r\ny", "=cmd\r"], "n": [1, 2, 3]})
-    if not arrow:
-        monkeypatch.setattr(export, "layer_columns", lambda frame: None)
-    path = tmp_path / "t.csv"
-    export.write_csv(frame, path)
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    assert rows == [["site_id", "notes", "n"], ["a", "line one\nline two", "1"], ["b", "x\ny", "2"], ["c", "'=cmd\n", "3"]]
+def test_one_table_from_extension_to_writer(written, tmp_path):
+    _, tables, _ = written
+    for suffix in (".geojson", ".json", ".csv", ".parquet"):
+        export.export_layers({"sites": tables["sites"]}, tmp_path / f"s{suffix}")
+        read = gpd.read_parquet if suffix == ".parquet" else pyogrio.read_dataframe
+        assert len(read(tmp_path / f"s{suffix}")) == len(tables["sites"]), suffix
+    export.export_layers(tables, tmp_path / "all.gpkg")
+    assert [name for name, _ in pyogrio.list_layers(tmp_path / "all.gpkg")] == list(tables)
+    with pytest.raises(ValueError, match="unknown format extension '.shp'"):
+        export.export_layers(tables, tmp_path / "x.shp")
+    with pytest.raises(ValueError, match="holds one layer, not 5"):
+        export.export_layers(tables, tmp_path / "x.csv")
+
+
+# ---- no process-wide side effects
+
+def test_writing_the_report_leaves_matplotlib_alone(tmp_path):
+    """No backend switch at import and no pyplot: a caller's interactive session is untouched."""
+    code = ("import matplotlib, sys; matplotlib.use('svg'); import geo.export; from geo.export import report; "
+            "assert matplotlib.get_backend() == 'svg', matplotlib.get_backend(); "
+            "assert 'matplotlib.pyplot' not in sys.modules; print('ok')")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert res.stdout.strip() == "ok", res.stderr
+
+
+def test_writing_a_geopackage_restores_the_callers_gdal_options(written, tmp_path):
+    _, tables, _ = written
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": "64", "OGR_CURRENT_DATE": None})
+    try:
+        export.write_gpkg(tables, tmp_path / "a.gpkg")
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 64
+        assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": None})

@@ -357,3 +357,55 @@ def test_candidates_best_first(geocoder):
     cands = geocoder.candidates("Kabul")
     assert cands and cands[0].score == max(c.score for c in cands)
     assert {c.precision for c in cands} >= {"point", "province"}
+
+
+# --- the command line: scope, JSON fields ------------------------------------------------------
+
+def _cli(*args):
+    import json
+
+    from click.testing import CliRunner
+
+    from geo.cli import cli
+
+    res = CliRunner().invoke(cli, ["geocode", *args])
+    out = json.loads(res.stdout) if "--json" in args and res.stdout.strip() else None
+    return res, out
+
+
+def test_cli_surin_in_the_af_pk_theatre_is_out_of_scope_and_names_thailand():
+    res, out = _cli("Surin", "--json", "--layers", "layers")
+    assert res.exit_code == 1
+    assert out[0]["error"] == "out_of_scope"
+    assert any(", TH;" in c for c in out[0]["candidates"])
+    assert "Sharana" not in res.output
+
+
+def test_cli_json_gives_match_kind_score_and_runner_up():
+    res, out = _cli("Konar", "Nangarhar", "--json", "--layers", "layers")
+    assert res.exit_code == 0
+    konar, nangarhar = out
+    assert (konar["match"], konar["score"]) == ("alias", 98.0)
+    assert (nangarhar["match"], nangarhar["score"]) == ("exact", 100.0)
+    for r in out:
+        assert {"runner_up", "claimed_by", "matched_name", "admin1"} <= set(r)
+
+
+def test_cli_country_hint_is_in_the_scope():
+    res, out = _cli("Torkham", "--country", "AF", "--json", "--layers", "layers")
+    assert res.exit_code == 0 and out[0]["country"] == "AF"
+
+
+def test_reported_country_and_province_hints_from_a_site_row(geocoder):
+    """locate_sites passes a row's reported country and province: Torkham on the side the report names."""
+    import pandas as pd
+
+    from geo.geocode import locate_sites
+
+    rows = pd.DataFrame([
+        {"site_id": s, "name": "Torkham", "place": "Torkham", "reported_country": cc, "reported_admin1": adm,
+         "lat": None, "lon": None, "radius_km": None, "precision": None, "source_file": "sites.csv", "source_line": i + 2}
+        for i, (s, cc, adm) in enumerate([("a", "AF", "Nangarhar"), ("b", "PK", "Khyber Pakhtunkhwa")])
+    ])
+    located = locate_sites(rows, geocoder)
+    assert located["country_geocoded"].tolist() == ["AF", "PK"]

@@ -7,7 +7,6 @@ leaves an existing output directory exactly as it was. All cases work on copies 
 from __future__ import annotations
 
 import json
-import math
 import re
 import shutil
 from pathlib import Path
@@ -197,12 +196,12 @@ THEATRE = 'name = "x"\nborder_name = "y"\ncountries = ["AF", "PK"]\n'
 
 
 @pytest.mark.parametrize("extra, expected", [
-    ('border_file = "a\\u0000b"', r"theatre\.toml: border_file: file 'a\\x00b' not found"),   # crashed: embedded null byte
-    ('border_file = "' + "a" * 5000 + '"', r"theatre\.toml: border_file: file 'aaaa.*\.\.\. not found"),  # crashed: name too long
-    ('countries_file = "' + "d/" * 3000 + '"', r"theatre\.toml: countries_file: file .* not found"),
-    ("border_file = 5", r"theatre\.toml: border_file: expected a file name \(a string\), got 5"),
-    ('border_file = "."', r"theatre\.toml: border_file: file '\.' not found"),
-    ("border_source = 5", r"theatre\.toml: border_source: expected a string, got 5"),
+    ('border_file = "a\\u0000b"', r"theatre\.toml:4: border_file: file 'a\\x00b' not found"),   # crashed: embedded null byte
+    ('border_file = "' + "a" * 5000 + '"', r"theatre\.toml:4: border_file: file 'aaaa.*\.\.\. not found"),  # crashed: name too long
+    ('countries_file = "' + "d/" * 3000 + '"', r"theatre\.toml:4: countries_file: file .* not found"),
+    ("border_file = 5", r"theatre\.toml:4: border_file: expected a file name \(a string\), got 5"),
+    ('border_file = "."', r"theatre\.toml:4: border_file: file '\.' not found"),
+    ("border_source = 5", r"theatre\.toml:4: border_source: expected a string, got 5"),
     ('name = "x"', r"theatre\.toml:4: malformed TOML: Cannot overwrite a value"),
 ])
 def test_bad_theatre_values(tmp_path, extra, expected):
@@ -216,7 +215,7 @@ def test_bad_theatre_values(tmp_path, extra, expected):
 def test_country_codes_must_be_ascii_iso(tmp_path, codes):
     path = tmp_path / "theatre.toml"
     path.write_text(THEATRE.replace('["AF", "PK"]', codes))
-    with pytest.raises(LayerError, match=r"theatre\.toml: countries: expected two different ISO 3166-1 alpha-2 codes"):
+    with pytest.raises(LayerError, match=r"theatre\.toml:3: countries: expected two different ISO 3166-1 alpha-2 codes"):
         read_theatre(path)
 
 
@@ -228,24 +227,35 @@ def _check_json(layers: Path, out: Path) -> dict:
     return json.loads((out / "check.json").read_text())
 
 
-def test_self_intersecting_border_polygon_is_repaired_and_the_build_checks_sites(layers, tmp_path, caplog):
-    (layers / "border.geojson").write_text(_feature_collection(BOW_TIE))
+def test_country_polygons_given_as_the_border_are_an_error_not_a_longer_border(layers, tmp_path):
+    # The countries file as border_file used to be taken as its outline: a 10,562.8 km "Durand Line".
+    shutil.copy(ROOT / "geo" / "data" / "AF-PK.countries.geojson", layers / "border.geojson")
     _add_to_theatre(layers, 'border_file = "border.geojson"')
-    ref = load_reference(read_theatre(layers / "theatre.toml"))
-    assert ref.border.is_valid and ref.border.length > 0 and ref.border.geom_type in ("LineString", "MultiLineString")
-    assert "repairing 1 invalid geometries (Self-intersection" in caplog.text
-    doc = _check_json(layers, tmp_path / "maps")
-    assert len(doc["sites"]) == SEED_SITES
-    assert all(math.isfinite(s["distance_km"]) and s["side"] in {"AF", "PK", "uncertain", "outside"} for s in doc["sites"])
-    assert doc["border"]["source"] == "border.geojson (user file)"
+    res = _build(layers, tmp_path / "maps")
+    assert res.exit_code == 2 and res.stdout == ""
+    assert re.search(r"^error: \S+/border\.geojson: geometry: feature 1 is a (Multi)?Polygon: border_file must hold LineString "
+                     r"or MultiLineString geometry \(the two countries' polygons go in countries_file\)$", res.stderr, re.MULTILINE), res.stderr
+    assert not (tmp_path / "maps").exists()
+
+
+@pytest.mark.parametrize("geometries, expected", [
+    ([{"type": "GeometryCollection", "geometries": [BOW_TIE, LINE]}], "feature 1 is a GeometryCollection"),
+    ([BOW_TIE], "feature 1 is a Polygon"),
+    ([LINE, {"type": "Point", "coordinates": [70, 33]}], "feature 2 is a Point"),
+], ids=["collection-with-a-polygon", "polygon", "lines-and-a-point"])
+def test_border_file_with_other_geometry_than_lines(layers, geometries, expected):
+    (layers / "border.geojson").write_text(_feature_collection(*geometries))
+    _add_to_theatre(layers, 'border_file = "border.geojson"')
+    with pytest.raises(LayerError, match=rf"border\.geojson: geometry: {expected}: border_file must hold LineString"):
+        read_theatre(layers / "theatre.toml")
 
 
 @pytest.mark.parametrize("geometries", [
-    [{"type": "GeometryCollection", "geometries": [BOW_TIE, LINE]}],   # used to be "no line or polygon geometry"
+    [{"type": "GeometryCollection", "geometries": [LINE, {"type": "LineString", "coordinates": [[71.5, 35.0], [71.6, 36.0]]}]}],
     [None, LINE],                                                       # used to crash: TypeError in the repair log
-    [{"type": "MultiLineString", "coordinates": [LINE["coordinates"], [[71.5, 35.0], [71.6, 36.0]]]}, {"type": "Point", "coordinates": [70, 33]}],
-], ids=["collection", "null-geometry", "lines-and-a-point"])
-def test_border_files_with_mixed_or_missing_geometries_build(layers, tmp_path, geometries):
+    [{"type": "MultiLineString", "coordinates": [LINE["coordinates"], [[71.5, 35.0], [71.6, 36.0]]]}],
+], ids=["collection-of-lines", "null-geometry", "multilinestring"])
+def test_border_files_with_lines_in_any_container_build(layers, tmp_path, geometries):
     (layers / "border.geojson").write_text(_feature_collection(*geometries))
     _add_to_theatre(layers, 'border_file = "border.geojson"')
     doc = _check_json(layers, tmp_path / "maps")
@@ -257,8 +267,8 @@ def test_border_files_with_mixed_or_missing_geometries_build(layers, tmp_path, g
     ("", r"border\.geojson:1: cannot read border line: not valid JSON"),
     (b"\xff\xfe\x00garbage", r"border\.geojson: cannot read border line: not valid JSON \('utf-8' codec"),
     (_feature_collection({"type": "Point", "coordinates": [70, 33]}, {"type": "MultiPoint", "coordinates": [[70, 33], [71, 34]]}),
-     r"border\.geojson: geometry: no line or polygon geometry in the border file"),
-    (_feature_collection(), r"border\.geojson: geometry: no line or polygon geometry"),
+     r"border\.geojson: geometry: feature 1 is a Point: border_file must hold LineString or MultiLineString geometry"),
+    (_feature_collection(), r"border\.geojson: geometry: no lines in the file: border_file must hold LineString"),
     (_feature_collection({"type": "LineString", "coordinates": [[700000.0, 3500000.0], [710000.0, 3600000.0]]}),
      r"border\.geojson: geometry: border line: coordinates must be finite longitude/latitude"),  # projected metres, no CRS
     ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": '
@@ -286,8 +296,9 @@ def _packaged_countries(split: bool = False, key: str = "iso_a2") -> str:
 @pytest.mark.parametrize("content, expected", [
     (_packaged_countries(key="code"), r"countries\.geojson: iso_a2: country polygons need an ISO_A2 property"),
     (_packaged_countries().replace('"PK"', '"IN"'), r"countries\.geojson: iso_a2: no polygon for PK"),
-    (_feature_collection({"type": "Point", "coordinates": [70, 33]}, properties={"iso_a2": "AF"}), r"countries\.geojson: iso_a2: no polygon for AF, PK"),
-    (_feature_collection(None, properties={"ISO_A2": "AF"}), r"countries\.geojson: iso_a2: no polygon for AF, PK"),
+    (_feature_collection({"type": "Point", "coordinates": [70, 33]}, properties={"iso_a2": "AF"}),
+     r"countries\.geojson: geometry: feature 1 is a Point: countries_file must hold Polygon or MultiPolygon geometry"),
+    (_feature_collection(None, properties={"ISO_A2": "AF"}), r"countries\.geojson: geometry: no polygons in the file"),
     (json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"iso_a2": c}, "geometry": {"type": "Polygon", "coordinates": [[[x, 30], [x + 1, 30], [x + 1, 31], [x, 30]]]}}
         for c, x in (("AF", 60), ("PK", 70))]}), r"countries\.geojson: geometry: the two countries share no boundary line"),
@@ -315,6 +326,7 @@ def test_build_with_a_broken_layer_exits_2_and_leaves_outputs_alone(layers, buil
     out = tmp_path / "maps"
     shutil.copytree(built, out)
     before = _snapshot(out)
+    (layers / "claims.csv").write_text((layers / "claims.csv").read_text().splitlines()[0] + "\n")
     (layers / "sites.csv").write_text(SITE_HEADER + GOOD_SITE
                                       + "x2,X,,w,clash,2025-02-30,,,aj-2025-10-12,\n"
                                       + "x3,X,,w,riot,2025-10-11,95,70,aj-2025-10-12,\n")
@@ -339,7 +351,7 @@ def test_build_with_a_broken_border_file_exits_2_and_leaves_outputs_alone(layers
     _add_to_theatre(layers, 'border_file = "border.geojson"')
     res = _build(layers, out)
     assert res.exit_code == 2 and res.stdout == ""
-    assert re.search(r"^error: \S+border\.geojson:1: cannot read border line: not valid JSON", res.stderr, re.M)
+    assert re.search(r"^error: \S+border\.geojson:1: cannot read border line: not valid JSON", res.stderr, re.MULTILINE)
     assert _snapshot(out) == before
 
 

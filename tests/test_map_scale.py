@@ -129,19 +129,12 @@ def test_serial_build_writes_what_is_committed():
 
 
 @pytest.mark.parametrize("available_gb, parallel", [(100.0, True), (1.0, False), (None, False)])
-def test_forked_writers_only_when_memory_allows(monkeypatch, tmp_path, available_gb, parallel):
+def test_forked_writers_only_when_memory_allows(monkeypatch, available_gb, parallel):
     """Forked writers roughly double the peak memory: a big build on a small machine stays serial."""
-    from types import SimpleNamespace
+    from geo.export import _parallel
 
-    from geo import export
-
-    monkeypatch.setattr(export, "_meminfo_bytes", lambda field: None if available_gb is None else int(available_gb * 2**30))
-    monkeypatch.setattr(export, "_rss_bytes", lambda: 2 * 2**30)
-    monkeypatch.setattr(export, "can_fork", lambda: True)
-    seen = []
-    monkeypatch.setattr(export, "_run_jobs", lambda ds, out, par: seen.append(par))
-    big = SimpleNamespace(sites=range(export.PARALLEL_MIN_ROWS), claims=range(10))
-    export.write_all(big, tmp_path)
-    small = SimpleNamespace(sites=range(10), claims=range(10))
-    export.write_all(small, tmp_path)
-    assert seen == [parallel, False]
+    monkeypatch.setattr(_parallel, "_meminfo_bytes", lambda field: None if available_gb is None else int(available_gb * 2**30))
+    monkeypatch.setattr(_parallel, "_rss_bytes", lambda: 2 * 2**30)
+    monkeypatch.setattr(_parallel, "can_fork", lambda: True)
+    assert _parallel.should_fork(_parallel.PARALLEL_MIN_ROWS + 10) == parallel
+    assert not _parallel.should_fork(20)

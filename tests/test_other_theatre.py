@@ -52,12 +52,12 @@ def _csv_ids(name, column):
 
 def test_every_site_and_claim_of_the_layers_is_in_the_outputs(built, sites):
     site_ids = _csv_ids("sites.csv", "site_id")
-    assert 6 <= len(site_ids) <= 12
+    assert 12 <= len(site_ids) <= 20
     gj = json.loads((built / "sites.geojson").read_text())
     assert sorted(f["properties"]["site_id"] for f in gj["features"]) == sorted(site_ids)
     assert sorted(sites) == sorted(site_ids)
     claim_ids = _csv_ids("claims.csv", "claim_id")
-    assert 15 <= len(claim_ids) <= 30
+    assert 30 <= len(claim_ids) <= 40
     cj = json.loads((built / "claims.geojson").read_text())
     assert sorted(f["properties"]["claim_id"] for f in cj["features"]) == sorted(claim_ids)
     # both governments make claims, about sites and about the whole border
@@ -85,7 +85,7 @@ def test_border_length_is_measured_on_the_th_kh_line_and_compared(check):
     else:
         assert "Natural Earth" in border["source"] and list(refs) == ["ne10m"]
     reported = {r["km"]: r for r in border["reported"]}
-    assert set(reported) == {800.0, 817.0, 820.0}
+    assert set(reported) == {800.0, 805.0, 817.0, 820.0}
     for km, r in reported.items():
         assert r["diff_km"] == pytest.approx(km - border["length_km"], abs=0.1)
         assert r["diff_pct"] == pytest.approx(100 * (km - border["length_km"]) / border["length_km"], abs=0.1)
@@ -108,14 +108,11 @@ def test_disputed_temple_is_flagged_from_both_sides(sites):
         # OpenStreetMap puts the point in Cambodia, Natural Earth in Thailand: the sources disagree
         assert thai["country"] == khmer["country"] == "KH"
         assert "sources_disagree" in _flags(thai) and "sources_disagree" in _flags(khmer)
-        mismatched, agreeing = thai, khmer
     else:
         assert thai["country"] == khmer["country"] == "TH"
-        mismatched, agreeing = khmer, thai
-    # the placement that disagrees with the polygon does so within the uncertainty: not a mismatch
-    assert "reported_country_uncertain" in _flags(mismatched)
-    assert "reported_country_mismatch" not in _flags(mismatched)
-    assert not _flags(agreeing) & {"reported_country_uncertain", "reported_country_mismatch"}
+    # the temple is claimed by both (gazetteer claimed_by): each side's placement agrees with one claimant
+    for s in (thai, khmer):
+        assert not _flags(s) & {"reported_country_uncertain", "reported_country_mismatch"}
     # the Thai placement (Surin) disagrees with the gazetteer's source (Oddar Meanchey, Cambodia)
     assert "reported_admin1_mismatch" in _flags(thai)
     msg = next(f["message"] for f in thai["flags"] if f["code"] == "reported_admin1_mismatch")
@@ -146,12 +143,31 @@ def test_civilian_sites_far_enough_inside_thailand_get_a_side(sites):
     assert sites["ban-phue"]["admin1"] == "Si Sa Ket"
 
 
-def test_the_chong_bok_clash_is_placed_by_each_side_in_its_own_country(sites):
+def test_the_chong_bok_clash_is_placed_at_the_pass_by_both_accounts(sites):
+    """Both accounts of 28 May geocode to the Chong Bok pass area (Techo Morakot is its Cambodian name),
+    not to the Nam Yuen district seat (25 km off) or the centre of Preah Vihear province (66 km off)."""
     th, kh = sites["chong-bok"], sites["techo-morakot"]
-    assert (th["reported_country"], th["country"], th["precision"]) == ("TH", "TH", "district")
-    assert (kh["reported_country"], kh["country"], kh["precision"]) == ("KH", "KH", "province")
+    assert (th["lat"], th["lon"]) == (kh["lat"], kh["lon"])
+    assert (th["reported_country"], kh["reported_country"]) == ("TH", "KH")
     for s in (th, kh):
-        assert {"near_border", "area_location"} <= _flags(s)
+        assert s["precision"] == "near" and s["radius_km"] == 10
+        assert s["distance_km"] < 0.5  # at the Cambodia–Laos–Thailand tripoint of the Natural Earth line
+        # the point is the corner both polygons share: inside neither, so the checks call it outside
+        assert {"area_location", "outside_theatre"} <= _flags(s)
+        assert not _flags(s) & {"reported_country_mismatch", "reported_country_uncertain"}
+
+
+def test_september_and_december_2025_incidents(sites):
+    thai, khmer = sites["nong-ya-kaeo"], sites["prey-chan"]
+    assert (thai["reported_country"], thai["country"], thai["precision"]) == ("TH", "TH", "district")
+    assert (khmer["reported_country"], khmer["country"], khmer["precision"]) == ("KH", "KH", "near")
+    assert khmer["admin1"] == "Banteay Meanchey" and thai["admin1"] == "Sa Kaeo"
+    for sid, province in (("oddar-meanchey-2025-12-08", "Oddar Meanchey"), ("preah-vihear-2025-12-08", "Preah Vihear")):
+        s = sites[sid]
+        assert (s["country"], s["admin1"], s["precision"]) == ("KH", province, "province")
+        assert s["event_date"] == "2025-12-08"
+    poipet = sites["poipet-2025-12"]
+    assert (poipet["country"], poipet["admin1"], poipet["precision"]) == ("KH", "Banteay Meanchey", "near")
 
 
 def test_disputed_figures_are_found(check):

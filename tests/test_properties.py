@@ -7,16 +7,23 @@ any string with a Match, NotFoundError or AmbiguousError.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import json
 import math
 import re
+import tomllib
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
+from click.testing import CliRunner
 from hypothesis import strategies as st
 
+from geo.cli import cli
 from geo.errors import AmbiguousError, LayerError, NotFoundError
 from geo.geocode import Match
 from geo.layers import MAX_FIELD, Theatre, read_table, read_theatre
@@ -242,8 +249,8 @@ FREE = {
     "sources": ({"source_id": "src", "outlet": None, "title": None, "published": "2025-10-12", "notes": None},
                 ["outlet", "title", "notes"]),
     "claimants": ({"claimant_id": "pk", "name": None, "description": None}, ["name", "description"]),
-    "figures": ({"figure_id": "f1", "quantity": "border_length", "value": "2640", "unit": None, "source_id": "src",
-                 "statement": None}, ["unit", "statement"]),
+    "figures": ({"figure_id": "f1", "quantity": "border_length", "value": "2640", "unit": "km", "source_id": "src",
+                 "statement": None}, ["statement"]),
 }
 
 
@@ -361,7 +368,11 @@ def test_theatre_gives_a_theatre_or_a_layer_error(workdir, text, bom):
     try:
         t = read_theatre(path)
     except LayerError as exc:
-        _assert_layer_error_names(exc, path)
+        # A problem inside a geometry file names that file (which lies next to theatre.toml).
+        file_problems = [p for p in exc.problems if p.path != str(path)]
+        assert all(Path(p.path).parent == path.parent and p.column == "geometry" for p in file_problems), file_problems
+        if len(file_problems) < len(exc.problems):
+            _assert_layer_error_names(LayerError([p for p in exc.problems if p.path == str(path)]), path)
         return
     assert isinstance(t, Theatre)
     assert len(t.countries) == 2 and all(len(c) == 2 and c.isascii() for c in t.countries)
@@ -369,3 +380,167 @@ def test_theatre_gives_a_theatre_or_a_layer_error(workdir, text, bom):
     assert t.border_source is None or isinstance(t.border_source, str)
     for f in (t.border_file, t.countries_file):
         assert f is None or f.is_file()
+
+
+# --- (e) whole layers directories with hostile text, built end to end ----------------------------
+
+#: Text meant to run or to confuse: HTML/JS, template syntax, rich markup, terminal escapes, control
+#: characters, bidirectional marks, spreadsheet formulas, CSV syntax, matplotlib math ("$...$" in a
+#: chart label raised ValueError), format strings.
+HOSTILE_TEXT = ["<script>alert(1)</script>", "</script><script>alert(1)</script>", '<img src=x onerror="alert(1)">',
+                "<a href='javascript:alert(1)'>x</a>", "javascript:alert(1)", '"><svg onload=alert(1)>', "{{ 7*7 }}", "${alert(1)}",
+                "`-alert(1)-`", "[/]", "[link=javascript:alert(1)]x[/link]", "[bold red]x", "\x1b[31mred\x1b[0m", "\u202eevil",
+                "\u200f\u200e", "\x07\x08\x0b\x0c\x7f", "=HYPERLINK(\"http://evil\")", "+1", "@SUM(A1)", "-2", "a,b\"c", "\r\nx\r",
+                "\u2028\u2029", "کابل", "😀", "&amp;&lt;", "\\", "'", "$\\frac{a$", "$x^$", "%s%n", "\ufeff"]
+hostile_text = st.lists(st.sampled_from(HOSTILE_TEXT) | st.text(any_char, max_size=8), min_size=1, max_size=4).map("".join)
+#: Free text: hostile bits, now and then very long (just under the 20,000-character cap).
+free_cell = st.one_of(*[hostile_text] * 12, st.just(("<b>x</b>" * 2500)[:19_999]))
+#: Mostly URLs that build (hypothesis favours the first entries); the others must be rejected.
+url_cell = st.sampled_from(["", "https://example.org/a?b=1&c=%3C2%3E", "HTTPS://example.org/'x'"] * 4
+                           + ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x", "https://example.org/\"onmouseover=alert(1)"])
+#: Coordinates near the Durand Line (lon, lat): no geocoding needed.
+POINTS = [(70.5, 34.2), (69.3, 32.5), (66.4, 30.9), (71.4, 35.1)]
+EXPECTED_OUTPUTS = {"bands.geojson", "border.geojson", "border_incidents.gpkg", "check.json", "claims.csv", "claims.geojson",
+                    "countries.geojson", "index.html", "length_scale.png", "offline.html", "report.md", "sites.csv", "sites.geojson"}
+
+
+def _csv_text(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    # "\r\n" so that a lone CR in a cell is quoted too (csv quotes only the terminator's characters).
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def _toml_string(text: str) -> str:
+    # JSON string syntax is TOML's basic string, except DEL, which TOML wants escaped too.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+@st.composite
+def hostile_layers(draw) -> dict[str, str]:
+    """The files of a small layers directory, every free-text cell hostile."""
+    text = lambda: draw(free_cell)  # noqa: E731
+    n_sites, n_claims = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+    sources = [{"source_id": f"s{i}", "outlet": text(), "title": text(), "published": "2025-10-12", "url": draw(url_cell),
+                "seed": text(), "notes": text()} for i in range(2)]
+    claimants = [{"claimant_id": f"p{i}", "name": text(), "country": c, "description": text()} for i, c in enumerate(["AF", "PK"])]
+    sites = [{"site_id": f"x{i}", "name": draw(hostile_text), "place": draw(hostile_text), "reported_location": text(),
+              "reported_country": draw(st.sampled_from(["", "AF", "PK"])), "reported_admin1": draw(hostile_text),
+              "category": draw(st.sampled_from(["clash", "strike", "blast", "deployment", "crossing", "other"])),
+              "event_date": "2025-10-11", "lon": POINTS[i][0], "lat": POINTS[i][1], "radius_km": "", "precision": "",
+              "source_ids": "s0|s1", "notes": text()} for i in range(n_sites)]
+    claims = [{"claim_id": f"c{i}", "site_id": f"x{i}" if i < n_sites else "", "claimant_id": f"p{i % 2}", "speaker": text(),
+               "claim_date": "2025-10-12", "quantity": "killed", "subject": text(), "low": "1", "best": "2", "high": "3",
+               "unit": text(), "statement": text(), "quote": draw(hostile_text), "source_id": "s0"} for i in range(n_claims)]
+    figures = [{"figure_id": "f1", "quantity": "border_length", "value": "2640", "unit": "km", "source_id": "s0", "statement": text()}]
+    if draw(st.sampled_from([False] * 7 + [True])):  # one cell over the cap, somewhere
+        table = draw(st.sampled_from([t for t in (sources, claimants, sites, claims, figures) if t]))
+        row = draw(st.sampled_from(table))
+        row[draw(st.sampled_from([k for k, v in row.items() if isinstance(v, str) and not k.endswith(("_id", "_ids", "date"))]))] = "x" * 20_001
+    files = {"theatre.toml": f"name = {_toml_string(draw(hostile_text))}\nborder_name = {_toml_string(draw(hostile_text))}\n"
+                             'countries = ["AF", "PK"]\n',
+             "sources.csv": _csv_text(sources), "claimants.csv": _csv_text(claimants), "figures.csv": _csv_text(figures)}
+    empty = {"sites.csv": SCHEMAS["sites"], "claims.csv": SCHEMAS["claims"]}
+    for name, rows in (("sites.csv", sites), ("claims.csv", claims)):
+        files[name] = _csv_text(rows) if rows else ",".join(all_columns(empty[name])) + "\n"
+    return files
+
+
+_JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+class _HtmlScan(HTMLParser):
+    """Scripts, event-handler attributes and link targets of an HTML text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[str] = []
+        self.handlers: list[tuple[str, str]] = []
+        self.links: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key.startswith("on"):
+                self.handlers.append((tag, key))
+            if key in ("href", "src", "action", "formaction", "xlink:href", "srcdoc"):
+                self.links.append(value or "")
+        if tag == "script":
+            self.scripts.append("")
+            self._in_script = True
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def _assert_no_live_script(html: str, inputs: set[str], *, fragment: bool = False) -> None:
+    """No script, handler or link in ``html`` that text from the layers could have made live.
+
+    HTML that the page's scripts carry as JSON strings (popups, panel) is checked the same way;
+    a JSON string that is exactly a cell of the input is data (a GeoJSON property), not markup.
+    """
+    scan = _HtmlScan()
+    scan.feed(html)
+    scan.close()
+    assert not scan.handlers, scan.handlers
+    for link in scan.links:
+        assert link.startswith("#") or re.match(r"https?://\S+$", link, re.IGNORECASE), link
+    assert not (fragment and scan.scripts), scan.scripts
+    for body in scan.scripts:
+        assert "alert(" not in _JS_STRING.sub('""', body), "script code from the input"
+        for literal in _JS_STRING.findall(body):
+            try:
+                value = json.loads(literal)
+            except ValueError:
+                continue
+            if isinstance(value, str) and "<" in value and value not in inputs:
+                _assert_no_live_script(value, inputs, fragment=True)
+
+
+def _assert_outputs_complete(out: Path, files: dict[str, str]) -> None:
+    assert {p.name for p in out.iterdir()} == EXPECTED_OUTPUTS
+    n_sites = len(list(csv.DictReader(io.StringIO(files["sites.csv"]))))
+    n_claims = len(list(csv.DictReader(io.StringIO(files["claims.csv"]))))
+    assert len(json.loads((out / "sites.geojson").read_bytes())["features"]) == n_sites
+    assert len(json.loads((out / "claims.geojson").read_bytes())["features"]) == n_claims
+    assert len(json.loads((out / "check.json").read_bytes())["sites"]) == n_sites
+    for name, n in (("sites.csv", n_sites), ("claims.csv", n_claims)):
+        with open(out / name, encoding="utf-8", newline="") as fh:
+            assert len(list(csv.DictReader(fh))) == n
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("# Check report: ")
+    inputs = {cell.strip() for name, text in files.items() if name.endswith(".csv")
+              for row in csv.reader(io.StringIO(text, newline="")) for cell in row}
+    inputs |= {v.strip() for v in tomllib.loads(files["theatre.toml"]).values() if isinstance(v, str)}
+    for name in ("index.html", "offline.html"):
+        _assert_no_live_script((out / name).read_text(encoding="utf-8"), inputs)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+          database=None)
+@given(files=hostile_layers())
+def test_hostile_layers_build_or_fail_cleanly(workdir, files):
+    """Any text in any column: exit 0 with complete, parseable, script-free outputs, or exit 2 with our problems."""
+    layers = _fresh(workdir, "layers")
+    layers.mkdir()
+    for name, text in files.items():
+        (layers / name).write_bytes(text.encode("utf-8"))
+    out = layers.parent / "maps"
+    res = CliRunner().invoke(cli, ["build", "--layers", str(layers), "--out", str(out), "-q"])
+    event(f"exit {res.exit_code}")
+    assert res.exit_code in (0, 2), res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exc_info
+    assert "Traceback" not in res.stderr
+    if res.exit_code == 2:
+        *problems, summary = res.stderr.splitlines()
+        assert problems and all(line.startswith(f"error: {layers}/") for line in problems), res.stderr
+        assert summary == f"{len(problems)} problem(s); nothing was written."
+        assert not out.exists()
+        return
+    _assert_outputs_complete(out, files)

@@ -1,4 +1,4 @@
-"""The check report: border length verdict, divider chart and per-site table (Markdown + PNG)."""
+"""report.md and its chart: border length verdict, divider chart (PNG) and per-site table (Markdown)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,21 @@ import io
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")  # no display: the chart is written to a file
-import matplotlib.pyplot as plt  # noqa: E402
+from geo.columns import iso_dates, round_floats
+from geo.export import _arrowtext as at
+from geo.export.records import site_flags
 
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.compute as pc  # noqa: E402
-
-from geo import arrowtext  # noqa: E402
-from geo.checks import flatten_flags  # noqa: E402
-from geo.columns import gc_paused, iso_dates, per_value, round_floats  # noqa: E402
-from geo.pipeline import Dataset, site_records  # noqa: E402
+if TYPE_CHECKING:
+    from geo.pipeline import Dataset
 
 CHART = "length_scale.png"
 
@@ -35,11 +36,18 @@ def _md(text) -> str:
     return s
 
 
+def _no_math(text: str) -> str:
+    """Text from layers as matplotlib shows it literally: "$...$" would be parsed as math (and can raise)."""
+    return str(text).replace("$", r"\$")
+
+
 def length_chart(ds: Dataset) -> bytes:
     """PNG: length measured against divider step (log-log), the fitted law and the reported lengths."""
     sc = ds.border["scale"]
     steps, lengths = sc["steps_km"], sc["lengths_km"]
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), dpi=100)
+    fig = Figure(figsize=(7.5, 4.5), dpi=100)  # no pyplot: no global figure manager, no backend switch
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.loglog(steps, lengths, "o-", color="#333333", label="measured with dividers (Natural Earth line)" if "Natural Earth" in ds.border["source"] else "measured with dividers")
     d = sc["fractal_dimension"]
     la = sc["fit_log_intercept"]
@@ -47,23 +55,20 @@ def length_chart(ds: Dataset) -> bytes:
     ax.loglog(xs, [math.exp(la) * x ** (1 - d) for x in xs], "--", color="#888888", label=f"Richardson fit, D = {d:.3f}")
     colors = ["#d7301f", "#2c7fb8", "#41ab5d", "#7a0177"]
     for i, r in enumerate(ds.border["reported"]):
-        ax.axhline(r["km"], color=colors[i % len(colors)], lw=1, label=f"{r['source']}: {r['km']:,.0f} km")
+        ax.axhline(r["km"], color=colors[i % len(colors)], lw=1, label=f"{_no_math(r['source'])}: {r['km']:,.0f} km")
     ax.axvline(sc["vertex_spacing_km"], color="#bbbbbb", lw=1, ls=":", label=f"mean vertex spacing {sc['vertex_spacing_km']:.1f} km")
-    from matplotlib.ticker import FuncFormatter
-
     km_fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.yaxis.set_major_formatter(km_fmt)
     ax.yaxis.set_minor_formatter(km_fmt)
     ax.xaxis.set_major_formatter(km_fmt)
     ax.set_xlabel("divider step (km)")
     ax.set_ylabel("measured length (km)")
-    ax.set_title(f"{ds.border['name']}: length depends on the measuring step")
+    ax.set_title(f"{_no_math(ds.border['name'])}: length depends on the measuring step")
     ax.legend(fontsize=8, loc="lower left")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
     return buf.getvalue()
 
 
@@ -110,50 +115,29 @@ def _tail_lines(ds: Dataset) -> list[str]:
     return lines
 
 
-def _site_lines_from_records(records: list[dict]) -> tuple[list[str], list[str]]:
-    """The site table's rows and the flag explanations, from :func:`geo.pipeline.site_records`."""
-    # Escaped names and provinces once per distinct value (events repeat their places).
-    names = per_value([s["name"] for s in records], _md).tolist()
-    admins = per_value([s["admin1"] or "" for s in records], _md).tolist()
-    rows = []
-    for s, name, admin in zip(records, names, admins):
-        flags = "; ".join([f"`{f['code']}`" for f in s["flags"]]) or "—"
-        rows.append(
-            f"| {name} | {s['event_date']} | {s['lat']:.4f}, {s['lon']:.4f} ({admin} {s['country'] or ''}) | "
-            f"{s['precision']} | {s['side']} | {s['distance_km']:,.1f} | {s['uncertainty_km']:g} | {flags} |"
-        )
-    explained = []
-    for s, name in zip(records, names):
-        for f in s["flags"]:
-            explained.append(f"- **{name}** `{f['code']}`: {_md(f['message'])}")
-    return rows, explained
-
-
-def _site_lines(ds: Dataset) -> tuple[pa.Array, pa.Array] | None:
-    """The site table's rows and the flag explanations as :func:`_site_lines_from_records` writes
-    them, made column by column (each distinct text or number formatted once, joined by Arrow);
-    None when the sites' flags are not all :class:`geo.checks.Flag` of texts."""
+def _site_lines(ds: Dataset) -> tuple[pa.Array, pa.Array]:
+    """The site table's rows and the flag explanations, made column by column (each distinct
+    text or number formatted once, joined by Arrow)."""
     s = ds.sites
-    flat = flatten_flags(s["flags"].to_numpy(dtype=object).tolist())
-    if flat is None:
-        return None
-    counts, codes, messages = flat
+    flags = site_flags(s)
+    counts = flags.counts
     obj = lambda c: s[c].to_numpy(dtype=object)  # noqa: E731
-    text = arrowtext.per_distinct_text
+    text = at.per_distinct_text
     names = text(obj("name"), _md)
-    rows = arrowtext.join_columns([
-        arrowtext.lit("| "), names, arrowtext.lit(" | "), text(iso_dates(s["event_date"]), str), arrowtext.lit(" | "),
-        text(round_floats(s["lat"], 5), lambda v: f"{v:.4f}"), arrowtext.lit(", "), text(round_floats(s["lon"], 5), lambda v: f"{v:.4f}"),
-        arrowtext.lit(" ("), text(obj("admin1"), lambda v: _md(v or "")), arrowtext.lit(" "), text(obj("country"), lambda v: f"{v or ''}"),
-        arrowtext.lit(") | "), text(obj("precision"), lambda v: f"{v}"), arrowtext.lit(" | "), text(obj("side"), lambda v: f"{v}"),
-        arrowtext.lit(" | "), text(round_floats(s["distance_km"], 2), lambda v: f"{v:,.1f}"), arrowtext.lit(" | "),
-        text(round_floats(s["uncertainty_km"], 1), lambda v: f"{v:g}"), arrowtext.lit(" | "),
-        pc.if_else(pa.array(counts == 0), arrowtext.lit("—"), arrowtext.join_lists(text(codes, lambda c: f"`{c}`"), counts, "; ")),
-        arrowtext.lit(" |"),
+    code_texts = text(flags.codes, lambda c: f"`{c}`")
+    rows = at.join_columns([
+        at.lit("| "), names, at.lit(" | "), text(iso_dates(s["event_date"]), str), at.lit(" | "),
+        text(round_floats(s["lat"], 5), lambda v: f"{v:.4f}"), at.lit(", "), text(round_floats(s["lon"], 5), lambda v: f"{v:.4f}"),
+        at.lit(" ("), text(obj("admin1"), lambda v: _md(v or "")), at.lit(" "), text(obj("country"), lambda v: f"{v or ''}"),
+        at.lit(") | "), text(obj("precision"), lambda v: f"{v}"), at.lit(" | "), text(obj("side"), lambda v: f"{v}"),
+        at.lit(" | "), text(round_floats(s["distance_km"], 2), lambda v: f"{v:,.1f}"), at.lit(" | "),
+        text(round_floats(s["uncertainty_km"], 1), lambda v: f"{v:g}"), at.lit(" | "),
+        pc.if_else(pa.array(counts == 0), at.lit("—"), at.join_lists(code_texts, counts, "; ")),
+        at.lit(" |"),
     ])
     owner = np.repeat(np.arange(len(counts)), counts)
-    explained = arrowtext.join_columns([arrowtext.lit("- **"), names.take(pa.array(owner)), arrowtext.lit("** "),
-                                        text(codes, lambda c: f"`{c}`"), arrowtext.lit(": "), text(messages, _md)])
+    explained = at.join_columns([at.lit("- **"), names.take(pa.array(owner)), at.lit("** "),
+                                 code_texts, at.lit(": "), text(flags.messages, _md)])
     return rows, explained
 
 
@@ -164,32 +148,27 @@ def _chunks(lines) -> Iterator[bytes | memoryview]:
             yield ("\n" + "\n".join(lines)).encode("utf-8")
         return
     if len(lines):
-        yield arrowtext.text_bytes(arrowtext.join_columns([arrowtext.lit("\n"), lines]))
+        yield at.text_bytes(at.join_columns([at.lit("\n"), lines]))
 
 
-@gc_paused()
-def markdown_chunks(ds: Dataset, records: list[dict] | None = None) -> Iterator[bytes | memoryview]:
+def markdown_chunks(ds: Dataset) -> Iterator[bytes | memoryview]:
     """The report (:func:`markdown`) as consecutive pieces of UTF-8, for writing without joining them."""
     head = _head_lines(ds)
-    sites = _site_lines(ds) if records is None else None
-    if sites is None:
-        sites = _site_lines_from_records(site_records(ds) if records is None else records)
-    rows, explained = sites
+    rows, explained = _site_lines(ds)
     yield head[0].encode("utf-8")
     for lines in (head[1:], rows, _FLAGS_HEAD, explained, _tail_lines(ds)):
         yield from _chunks(lines)
     yield b"\n"
 
 
-@gc_paused()
-def markdown(ds: Dataset, records: list[dict] | None = None) -> str:
-    """The report as Markdown (all report text escaped); ``records`` are :func:`geo.pipeline.site_records` if already made."""
-    return b"".join(markdown_chunks(ds, records)).decode("utf-8")
+def markdown(ds: Dataset) -> str:
+    """The report as Markdown (all report text escaped)."""
+    return b"".join(markdown_chunks(ds)).decode("utf-8")
 
 
-def write_report(ds: Dataset, out: Path, records: list[dict] | None = None) -> None:
-    """Write ``report.md`` and its chart into ``out``."""
+def write_report(ds: Dataset, out: Path) -> None:
+    """Write ``report.md`` and its chart (:data:`CHART`) into directory ``out``."""
     (out / CHART).write_bytes(length_chart(ds))
     with open(out / "report.md", "wb") as f:
-        for chunk in markdown_chunks(ds, records):
+        for chunk in markdown_chunks(ds):
             f.write(chunk)

@@ -2,16 +2,17 @@
 
 The exporters write millions of rows; formatting them cell by cell in Python costs a minute.
 Here every column becomes one Arrow text array (``large_string``) by vectorised kernels, which
-run without the GIL, and a row is the element-wise join of its columns. Each function gives
-exactly the text of the per-value formatter it replaces (``"%.6g" % x``, ``orjson.dumps``,
-Python's ``csv`` module as ``DataFrame.to_csv`` drives it); the tests compare them value by value.
+run without the GIL, and a row is the element-wise join of its columns. :func:`column` takes a
+pandas column of every kind the exports hold (and names the column of any other); each formatter
+gives exactly the text of a per-value one (``format(x, ".6g")``, ``orjson.dumps``, Python's
+``csv`` module), and the tests compare them value by value.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,38 +30,42 @@ _JSON_SHORT = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _EXACT_POW10 = 22
 
 
+#: Rows formatted and written at a time by the text writers (bounds the memory of the text).
+BATCH_ROWS = 100_000
+
+
+def batches(n: int, size: int = BATCH_ROWS) -> Iterator[tuple[int, int]]:
+    """``(start, length)`` of consecutive slices covering ``n`` rows (one empty slice for none)."""
+    yield from ((start, min(size, n - start)) for start in range(0, max(n, 1), size))
+
+
 def lit(text: str) -> pa.Scalar:
     """A text scalar to join with text arrays."""
     return pa.scalar(text, TEXT)
 
 
-def text_array(values) -> pa.Array | None:
-    """A column of texts (Python ``str`` with None/NaN/NA for missing, or pandas' string dtype)
-    as an Arrow text array with nulls; None when it holds anything but text."""
-    if isinstance(values, pd.Series):
-        if isinstance(values.dtype, pd.StringDtype):
-            arr = pa.array(values.array)
-            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-            return arr.cast(TEXT)
-        if values.dtype != object:
-            return None
-        values = values.to_numpy(dtype=object)
+def text_array(values) -> pa.Array:
+    """A column of texts (Python ``str`` with None/NaN/NA/NaT for missing, or pandas' string
+    dtype) as an Arrow text array with nulls."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+        arr = pa.array(values.array)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return arr.cast(TEXT)
     values = np.asarray(values, dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        return None  # (bytes, numbers, dates: pandas and orjson write those otherwise)
-    try:
-        return pa.array(values, type=TEXT, from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
+    missing = pd.isna(values)
+    if missing.any():  # (pandas' NA and NaT are not nulls to Arrow)
+        values = np.where(missing, None, values)
+    return pa.array(values, type=TEXT)
 
 
 @dataclass(frozen=True)
 class Column:
     """A column of a frame, ready to be formatted in slices of rows.
 
-    ``kind`` is "int", "bool", "float" (``values`` a numpy array) or "text" (``values`` an
-    Arrow text array with nulls, dictionary-encoded when its values repeat a lot, so that each
-    distinct text is escaped once).
+    ``kind`` is "int" or "bool" (``values`` an Arrow array with nulls), "float" (``values`` a
+    float64 numpy array, NaN where missing) or "text" (``values`` an Arrow text array with
+    nulls, dictionary-encoded when its values repeat a lot, so that each distinct text is
+    escaped once). Dates and times are "text" in ISO 8601.
     """
 
     kind: str
@@ -70,34 +75,80 @@ class Column:
         return len(self.values)
 
 
-def column(s: pd.Series) -> Column | None:
-    """A pandas column as a :class:`Column`; None for a kind of column this module does not format
-    (dates, categories, nullable integers, objects other than text)."""
+#: pandas' inferred kind of an object column -> the kind of :class:`Column` it becomes.
+_INFERRED_KINDS = {"string": "text", "empty": "text", "integer": "int", "boolean": "bool", "floating": "float",
+                   "mixed-integer-float": "float", "integer-na": "float", "date": "date", "datetime": "date",
+                   "datetime64": "date"}
+
+
+def column(s: pd.Series) -> Column:
+    """A pandas column as a :class:`Column`, whatever its dtype.
+
+    Numbers, booleans (numpy or pandas' nullable dtypes), texts, dates and categories of
+    those are taken; missing values (None, NaN, NA, NaT) become nulls. A column of any other
+    values (bytes, lists, dicts, objects of several kinds, integers beyond 64 bits) raises.
+
+    Raises
+    ------
+    TypeError
+        Naming the column and the kinds of value found in it.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
     kind = s.dtype.kind
-    if isinstance(s.dtype, np.dtype) and kind in "iufb":
-        return Column({"i": "int", "u": "int", "f": "float", "b": "bool"}[kind], s.to_numpy())
+    if isinstance(s.dtype, np.dtype) and kind in "iub":
+        return Column("bool" if kind == "b" else "int", pa.array(s.to_numpy()))
+    if kind == "f":
+        return Column("float", s.to_numpy(dtype=float, na_value=np.nan))
     if isinstance(s.dtype, pd.StringDtype):
-        texts = text_array(s)
-        if len(texts) >= 1024:
-            encoded = pc.dictionary_encode(texts)
-            if len(encoded.dictionary) <= len(texts) // 4:
-                return Column("text", encoded)
-        return Column("text", texts)
+        return _text_column(text_array(s))
+    if kind in "iub":  # pandas' nullable integers and booleans
+        return Column("bool" if kind == "b" else "int", pa.array(s.array))
+    if kind in "mM":
+        return _text_column(pa.array(_iso_dates(s.astype(object)), TEXT))
     if s.dtype != object:
-        return None
-    values = s.to_numpy(dtype=object)
-    if len(values) >= 1024 and _repetitive(values):
-        try:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        except TypeError:  # unhashable objects: not text
-            return None
+        raise TypeError(f"column {s.name!r}: values of dtype {s.dtype} cannot be exported; convert them to text first")
+    return _object_column(s.name, s.to_numpy(dtype=object))
+
+
+def _object_column(name, values: np.ndarray) -> Column:
+    """:func:`column` of an object column: by the kind pandas infers for its values."""
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    kind = _INFERRED_KINDS.get(inferred)
+    if kind == "text":
+        return _text_column(values)
+    try:
+        if kind == "float":
+            return Column("float", pd.to_numeric(pd.Series(values, dtype=object)).to_numpy(dtype=float, na_value=np.nan))
+        if kind in ("int", "bool"):
+            return Column(kind, pa.array(values, from_pandas=True))
+        if kind == "date":
+            return _text_column(pa.array(_iso_dates(values), TEXT))
+    except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+        raise TypeError(f"column {name!r}: {inferred} values cannot be exported ({exc})") from None
+    kinds = sorted({type(v).__name__ for v in values[~pd.isna(values)][:10_000].tolist()})
+    raise TypeError(f"column {name!r}: values of kind {', '.join(kinds)} ({inferred}) cannot be exported; convert them to text first")
+
+
+def _iso_dates(values) -> np.ndarray:
+    """``value.isoformat()`` of each date or time (None where missing), once per distinct value."""
+    return per_value(values, lambda d: None if d is None or d is pd.NaT or d != d else d.isoformat())
+
+
+def _text_column(values) -> Column:
+    """A text :class:`Column` of texts (an object array or an Arrow text array), dictionary-encoded
+    when a sample of them repeats a lot."""
+    if isinstance(values, np.ndarray) and len(values) >= 1024 and _repetitive(values):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
         if len(uniques) <= len(values) // 4:
-            dictionary = text_array(uniques)
-            if dictionary is None:
-                return None
-            return Column("text", pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()), dictionary))
-    texts = text_array(values)
-    return None if texts is None else Column("text", texts)
+            return Column("text", pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()), text_array(uniques)))
+    if isinstance(values, np.ndarray):
+        return Column("text", text_array(values))
+    if len(values) >= 1024:  # (an Arrow array: encoding it is cheap)
+        encoded = pc.dictionary_encode(values)
+        if len(encoded.dictionary) <= len(values) // 4:
+            return Column("text", encoded)
+    return Column("text", values)
 
 
 def _repetitive(values: np.ndarray, sample: int = 4096) -> bool:
@@ -122,7 +173,23 @@ def per_text(col: Column, fn: Callable[[pa.Array], pa.Array], null: str) -> Call
     return lambda start, n: pc.fill_null(fn(values.slice(start, n)), lit(null))
 
 
+def json_values(col: Column) -> Callable[[int, int], pa.Array]:
+    """A column's values as JSON text, as ``orjson.dumps`` writes each one (nulls, NaN and
+    infinities as ``null``), one slice of rows (``start, n``) at a time."""
+    if col.kind == "float":
+        return lambda start, n: json_numbers(col.values[start:start + n])
+    if col.kind == "text":
+        return per_text(col, json_strings, "null")
+    if col.kind == "bool":
+        texts = pc.if_else(col.values, lit("true"), lit("false"))
+    else:
+        texts = pc.cast(col.values, TEXT)
+    texts = pc.fill_null(texts, lit("null"))
+    return lambda start, n: texts.slice(start, n)
+
+
 def _replace(arr: pa.Array, pairs: Sequence[tuple[str, str]]) -> pa.Array:
+    """Each ``(old, new)`` of ``pairs`` replaced in every text, in turn."""
     for old, new in pairs:
         arr = pc.replace_substring(arr, old, new)
     return arr
