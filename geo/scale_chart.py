@@ -19,6 +19,11 @@ LINE_COLORS = ("#333333", "#8c6d31", "#6a51a3")
 REPORT_COLORS = ("#d7301f", "#2c7fb8", "#41ab5d", "#7a0177")
 
 
+def _no_math(text) -> str:
+    """Text from layers as matplotlib shows it literally: "$...$" would be parsed as math (and can raise)."""
+    return str(text).replace("$", r"\$")
+
+
 def _km(v: float, _pos=None) -> str:
     return f"{v:,.0f}" if v >= 1 else f"{v:g}"
 
@@ -40,7 +45,7 @@ def length_chart_png(border: dict) -> bytes:
     hi = max(max(r["dividers"]["steps_km"]) for r in refs)
     for i, r in enumerate(refs):
         sc, color = r["dividers"], LINE_COLORS[i % len(LINE_COLORS)]
-        name = LABELS.get(r["key"], r["source"])
+        name = _no_math(LABELS.get(r["key"], r["source"]))
         style = "o-" if r["used"] else "s--"
         ax.loglog(sc["steps_km"], sc["lengths_km"], style, color=color, ms=4,
                   label=f"{name}{' (in use)' if r['used'] else ''}: dividers; {r['length_km']:,.1f} km, ±{r['tolerance_km']:g} km")
@@ -53,13 +58,14 @@ def length_chart_png(border: dict) -> bytes:
             if step is not None:
                 ax.loglog([step], [rep["km"]], "x", color=REPORT_COLORS[j % len(REPORT_COLORS)], ms=8, mew=2)
     for j, rep in enumerate(border.get("reported", [])):
-        ax.axhline(rep["km"], color=REPORT_COLORS[j % len(REPORT_COLORS)], lw=1, label=f"reported: {rep['source']}, {rep['km']:,.0f} km")
+        ax.axhline(rep["km"], color=REPORT_COLORS[j % len(REPORT_COLORS)], lw=1,
+                   label=f"reported: {_no_math(rep['source'])}, {rep['km']:,.0f} km")
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(FuncFormatter(_km))
     ax.yaxis.set_minor_formatter(FuncFormatter(_km))
     ax.set_xlabel("divider step (km)   ◆ a line's own length, at its vertex spacing   × where its fit reaches a report", fontsize=8)
     ax.set_ylabel("measured length (km)")
-    ax.set_title(f"{border['name']}: length at every scale")
+    ax.set_title(f"{_no_math(border['name'])}: length at every scale")
     ax.legend(fontsize=7, loc="lower left")
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
