@@ -182,3 +182,18 @@ def test_multipart_border_is_not_joined_across_parts():
     _, _, d = nearest_on_border([61.5], [30.0], shapely.MultiLineString([a, b]))
     # Nearest is an end (61,30) or (62,30), ~48 km away, not the gap between the parts.
     assert d[0] == pytest.approx(GEOD.inv(61.5, 30, 61, 30)[2] / 1000, abs=0.01)
+
+
+def test_a_points_answer_does_not_depend_on_the_others(ref):
+    """The query sorts points in Z-order and searches them in chunks: each point's answer must
+    be what it gets alone (or among any other points)."""
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(60, 75, 300_000), rng.uniform(28, 38, 300_000)
+    lon[7] = np.nan
+    idx = border_index(ref.border)
+    every = idx.query(lon, lat)
+    some = np.arange(3, len(lon), 4_999)
+    alone = idx.query(lon[some], lat[some])
+    for a, b in zip(every, alone):
+        assert np.array_equal(a[some], b, equal_nan=True)
+    assert every[3][7] == -1 and np.isnan(every[2][7])
