@@ -39,7 +39,8 @@ class Theatre:
     border_name
         What reports call the line (e.g. "Durand Line").
     tolerance_km
-        Positional tolerance of the border geometry in use (about 1-2 km for Natural Earth 1:10m).
+        Positional tolerance stated for a theatre with a single reference line (its own
+        ``border_file``, or Natural Earth alone); with two lines, tolerances are measured.
     bands_km
         Distances of the buffer bands drawn on each side.
     border_file, countries_file
