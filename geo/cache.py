@@ -4,9 +4,10 @@ Entries are ``.npz`` files (numpy arrays only, read with ``allow_pickle=False``:
 never run code) in ``platformdirs.user_cache_dir("geo")`` (``$XDG_CACHE_HOME/geo`` on Linux) or in
 ``$GEO_CACHE_DIR`` when set. Each file stores the key it was made for and a SHA-256 digest of its
 arrays; a file that is unreadable, made for another key or whose digest does not match is treated
-as absent (and rebuilt by the caller), never trusted. Writes go to a temporary file beside the
-target and are moved into place with ``os.replace``; a cache directory that cannot be written is
-logged and skipped: the cache only saves time, it never changes a result.
+as absent (and rebuilt by the caller, with a warning), never trusted. Writes go to a temporary file
+beside the target and are moved into place with ``os.replace``; a cache directory that cannot be
+read or written is skipped (logged at debug level): the cache only saves time, it never changes a
+result.
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def _path(kind: str, key: str) -> Path:
 def load(kind: str, key: str) -> dict[str, np.ndarray] | None:
     """The arrays stored under ``kind``/``key``, or None when absent, unreadable or not intact."""
     path = _path(kind, key)
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return None
+    except OSError as exc:  # a cache directory this user may not read (another user's HOME): no cache
+        log.debug("cannot read the cache entry %s (%s): continuing without it", path, exc)
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -94,4 +99,4 @@ def save(kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        log.warning("cannot write the cache entry %s (%s): continuing without it", path, exc)
+        log.debug("cannot write the cache entry %s (%s): continuing without it", path, exc)
