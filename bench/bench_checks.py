@@ -1,7 +1,7 @@
 """Benchmark side + distance to the border for many events, against two baselines, in one run.
 
-    python bench/bench_checks.py [--sizes 10000,100000,1000000] [--line osm|ne10m] [--loop-sample 20000]
-                                 [--crs-sample 100000] [--acc-sample 5000] [--repeat 3]
+    .venv/bin/python bench/bench_checks.py [--sizes 10000,100000,1000000] [--line osm|ne10m] [--loop-sample 20000]
+                                           [--crs-sample 100000] [--acc-sample 5000] [--repeat 3]
 
 Every timing is the best of ``--repeat`` runs: the machine is shared, and the least disturbed run
 is the one that measures the code.

@@ -1,6 +1,6 @@
 """What the dask engine costs on one machine: geo.engine.check_points, in memory vs on dask partitions.
 
-    python bench/bench_engine.py [--sizes 100000,1000000] [--nparts 2,4,8] [--repeat 2] [--no-distributed]
+    .venv/bin/python bench/bench_engine.py [--sizes 100000,1000000] [--nparts 2,4,8] [--repeat 2] [--no-distributed]
 
 Points are uniform in lon 60-75, lat 28-38 around the AF-PK border, checked against both of its
 reference lines (OpenStreetMap, used, and Natural Earth 1:10m) with a location radius of 1 km.

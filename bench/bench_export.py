@@ -1,6 +1,6 @@
 """Time each writer of ``geo.export`` and the publish step on N synthetic events.
 
-Usage: ``python bench/bench_export.py [N ...]`` (default 100000). For each N, the bundled layers
+Usage: ``.venv/bin/python bench/bench_export.py [N ...]`` (default 100000). For each N, the bundled layers
 plus N events of ``bench/make_events.py`` are run through the pipeline once; then, serially,
 the layer tables, each layer's GeoJSON and CSV, the GeoPackage, check.json, the report, and
 publishing the files from a staging directory into a fresh directory are timed (best of two runs each).

@@ -1,7 +1,7 @@
 """Benchmark the offline geocoder: start-up, 10,000 names (exact, variant, unknown; ~1/3 each), and `geo geocode`
 run as a user would (a known and an unknown name, in the world scope and in a theatre).
 
-Run: python bench/bench_geocode.py [--n 10000] [--seed 1] [--cli-runs 3]
+Run: .venv/bin/python bench/bench_geocode.py [--n 10000] [--seed 1] [--cli-runs 3]
 Not a test: it prints two small tables. Targets: < 2 s for the 10,000 after start-up (2-core machine); an
 unknown name answers within 1.5x the time of a known one.
 """

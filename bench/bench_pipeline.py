@@ -1,6 +1,6 @@
 """Time the whole pipeline on bulk ACLED-layout event files: reading, checks, check JSON, build.
 
-Run: /work/venv/bin/python bench/bench_pipeline.py [--sizes 10000,100000,1000000] [--dir /tmp] [--layers layers]
+Run: .venv/bin/python bench/bench_pipeline.py [--sizes 10000,100000,1000000] [--dir /tmp] [--layers layers]
 
 For each size N it makes (once, reused later) ``DIR/acled_<N>.csv`` with ``bench/make_events.py``
 and a Parquet copy of it (typed columns, as a GeoParquet-less Parquet export would have), then

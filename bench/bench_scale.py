@@ -1,6 +1,6 @@
 """One run, every scale figure: bulk ACLED events from import to a map a person opens.
 
-    python bench/bench_scale.py [--sizes 10000,100000,1000000] [--dir /tmp] [--fmc-max 100000] [--no-browser]
+    .venv/bin/python bench/bench_scale.py [--sizes 10000,100000,1000000] [--dir /tmp] [--fmc-max 100000] [--no-browser]
 
 For each size N, a realistic synthetic ACLED export (``bench/make_events.py``: events within
 150 km of the AF-PK line, ACLED columns, actors, sources, fatalities) is made once in ``--dir`` and

@@ -1,6 +1,6 @@
 """Write a synthetic ACLED-layout CSV of N events near the Durand Line, then time reading it.
 
-Run: /work/venv/bin/python bench/make_events.py [--n 1000000] [--seed 1] [--out /tmp/acled_1m.csv] [--no-read]
+Run: .venv/bin/python bench/make_events.py [--n 1000000] [--seed 1] [--out /tmp/acled_1m.csv] [--no-read]
 
 Events are random points within 150 km of the packaged Afghanistan–Pakistan border (a random
 point on the line moved a random distance up to 150 km in a random direction, kept only if it

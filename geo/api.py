@@ -81,21 +81,7 @@ def load(layers: PathLike = "layers", *, events: Sequence[PathLike] = (), events
     layers_dir = Path(layers)
     if not events:
         return Dataset(run(read_layers(layers_dir), engine=engine))
-    from geo.events import read_events
-
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
-    tables = []
-    for path in map(Path, events):  # every problem of every file, then those of the layers, before failing
-        try:
-            table = read_events(path, events_format, skip_invalid=skip_invalid)
-        except LayerError as exc:
-            problems += exc.problems
-            continue
-        if table.problems:
-            rows = len({(p.path, p.line) for p in table.problems})
-            warnings += [*table.problems, Problem(str(path), None, None, f"skipped {rows} invalid row(s); kept {len(table.sites)} event(s)")]
-        tables.append(table)
+    problems, warnings, tables = _read_event_files([Path(p) for p in events], events_format, skip_invalid)
     try:
         layer_set = read_layers(layers_dir)
     except LayerError as exc:
@@ -103,6 +89,26 @@ def load(layers: PathLike = "layers", *, events: Sequence[PathLike] = (), events
     if problems:
         raise LayerError(problems)
     return Dataset(run(layer_set, events=tables, engine=engine), warnings=warnings)
+
+
+def _read_event_files(paths: list[Path], fmt: str | None, skip_invalid: bool) -> tuple[list[Problem], list[Problem], list]:
+    """Every events file read: (problems, warnings, tables); the problems of every file, not just the first's."""
+    from geo.events import read_events
+
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    tables = []
+    for path in paths:
+        try:
+            table = read_events(path, fmt, skip_invalid=skip_invalid)
+        except LayerError as exc:
+            problems += exc.problems
+            continue
+        if table.problems:
+            rows = len({(p.path, p.line) for p in table.problems})
+            warnings += [*table.problems, Problem(str(path), None, None, f"skipped {rows} invalid row(s); kept {len(table.sites)} event(s)")]
+        tables.append(table)
+    return problems, warnings, tables
 
 
 def check(layers: PathLike = "layers", **load_options) -> dict:

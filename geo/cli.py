@@ -282,7 +282,7 @@ def geocode(names: tuple[str, ...], country: str | None, as_json: bool, layers_d
     \b
     Example:
       geo geocode "Angur Ada" Bajour Konar --json
-      geo geocode Behsud --country AF
+      geo geocode "Behsud, Nangarhar" --country AF
     """
     from geo.geocode import geocode_names
 
@@ -319,6 +319,44 @@ def export_cmd(layers_dir: Path, fmt: str, layer: str, out_path: Path | None) ->
 
     out_path = out_path or Path("maps") / ("border_incidents.gpkg" if fmt == "gpkg" else f"{layer}.{fmt}")
     click.echo(str(geo.load(layers_dir).to_file(out_path, layer=layer, fmt=fmt)))
+
+
+@cli.command("draft")
+@click.argument("article", required=False, type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option("--published", type=click.DateTime(formats=["%Y-%m-%d"]), help="Publication date (YYYY-MM-DD) relative dates are resolved against; default: the page's own.")
+@click.option("--source-id", help="Id of the drafted source row (default: outlet and date).")
+@LAYERS_OPT
+@click.option("--json", "as_json", is_flag=True, help="Print the draft (source, sites, claims, unknown places) as JSON.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Write review CSVs (layers' columns plus evidence) to this directory.")
+@click.option("--accept", "accept_dir", type=click.Path(file_okay=False, path_type=Path), help="Validate reviewed CSVs in this directory and append them to --layers.")
+@handle_errors
+def draft_cmd(article: str | None, published, source_id: str | None, layers_dir: Path, as_json: bool, out_dir: Path | None,
+              accept_dir: Path | None) -> None:
+    """Draft sites and claims from a report (text, Markdown or saved HTML; - for stdin), offline.
+
+    Exit 1 when the report gives no place and no figure.
+
+    \b
+    Example:
+      geo draft report.html --json
+      geo draft report.txt --published 2025-10-12 --out review/
+      geo draft --accept review/            # append the reviewed rows to layers/
+    """
+    from geo import draft as drafting
+
+    if accept_dir is not None:
+        if article is not None or out_dir is not None:
+            raise UsageError("--accept DIR takes no ARTICLE and no --out")
+        added = drafting.accept(accept_dir, layers_dir)
+        click.echo(json.dumps(added, sort_keys=True) if as_json else "appended: " + ", ".join(f"{n} {k}" for k, n in added.items()))
+        return
+    if article is None:
+        raise UsageError("give an ARTICLE file (or - for standard input), or --accept DIR")
+    d = drafting.draft_file(article, published=published.date() if published else None, source_id=source_id,
+                            layers=layers_dir, out_dir=out_dir)
+    click.echo(json.dumps(d.as_dict(), indent=1, ensure_ascii=False) if as_json else "\n".join(drafting.summary_lines(d)))
+    if not d.sites and not d.claims:
+        sys.exit(1)
 
 
 def main() -> None:

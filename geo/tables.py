@@ -9,7 +9,7 @@ import datetime as dt
 import difflib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,7 +90,8 @@ class Table:
     ids: set[str] = field(default_factory=set)
 
 
-def read_table(path: Path, kind: str, *, id_column: str | None = None, today: dt.date | None = None) -> pd.DataFrame:
+def read_table(path: Path, kind: str, *, id_column: str | None = None, today: dt.date | None = None,
+               ignore: Collection[str] = ()) -> pd.DataFrame:
     """Read one CSV layer and validate every row against its schema.
 
     Parameters
@@ -103,6 +104,9 @@ def read_table(path: Path, kind: str, *, id_column: str | None = None, today: dt
         Column whose values must be unique.
     today
         The date after which a report date is a typo (default: the machine's date).
+    ignore
+        Columns beyond the schema that this file may carry and that are left out (the evidence
+        columns of ``geo draft``'s review files); any other unknown column is a problem.
 
     Returns
     -------
@@ -116,7 +120,7 @@ def read_table(path: Path, kind: str, *, id_column: str | None = None, today: dt
     LayerError
         With every problem of the file, each naming line and column.
     """
-    table = read_rows(path, kind, id_column=id_column, today=today)
+    table = read_rows(path, kind, id_column=id_column, today=today, ignore=ignore)
     if table.problems:
         raise LayerError(table.problems)
     return table.frame
@@ -127,7 +131,7 @@ def _column_name(text: str) -> str | None:
     return text if re.fullmatch(r"[^\W\d]\w{0,63}", text) else None
 
 
-def _header_problems(name: str, header: list[str], model: type[Row]) -> list[Problem]:
+def _header_problems(name: str, header: list[str], model: type[Row], ignore: Collection[str] = ()) -> list[Problem]:
     known = all_columns(model)
     problems = []
     for col in [c for c in required_columns(model) if c not in header]:
@@ -135,7 +139,7 @@ def _header_problems(name: str, header: list[str], model: type[Row]) -> list[Pro
     for col in sorted({h for h in header if header.count(h) > 1}):
         problems.append(Problem(name, 1, col, "column appears more than once in the header"))
     for i, col in enumerate(header, start=1):
-        if col in known:
+        if col in known or col in ignore:
             continue
         if not col:
             problems.append(Problem(name, 1, None, f"column {i} of the header has no name (a trailing comma?)"))
@@ -147,7 +151,8 @@ def _header_problems(name: str, header: list[str], model: type[Row]) -> list[Pro
     return problems
 
 
-def read_rows(path: Path, kind: str, *, id_column: str | None = None, today: dt.date | None = None) -> Table:
+def read_rows(path: Path, kind: str, *, id_column: str | None = None, today: dt.date | None = None,
+              ignore: Collection[str] = ()) -> Table:
     """Like :func:`read_table`, without raising: the valid rows, every problem, and every row's id."""
     model: type[Row] = SCHEMAS[kind]
     name = str(path)
@@ -162,16 +167,17 @@ def read_rows(path: Path, kind: str, *, id_column: str | None = None, today: dt.
     if not text.strip():
         return Table(None, [Problem(name, 1, None, f"empty file: expected a header line with {', '.join(required_columns(model))}")])
     with _csv_field_limit(MAX_FIELD):
-        return _parse_rows(name, text, model, id_column=id_column, context={"today": today or dt.date.today()})
+        return _parse_rows(name, text, model, id_column=id_column, context={"today": today or dt.date.today()}, ignore=ignore)
 
 
-def _parse_rows(name: str, text: str, model: type[Row], *, id_column: str | None, context: dict) -> Table:
+def _parse_rows(name: str, text: str, model: type[Row], *, id_column: str | None, context: dict,
+                ignore: Collection[str] = ()) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         return Table(None, [Problem(name, 1, None, f"malformed CSV header: {exc}")])
-    problems = _header_problems(name, header, model)
+    problems = _header_problems(name, header, model, ignore)
     if problems:
         return Table(None, problems)
     table = Table(None, problems)
@@ -194,7 +200,7 @@ def _parse_rows(name: str, text: str, model: type[Row], *, id_column: str | None
                 table.ids.add(cells[header.index(id_column)].strip())  # so references to it are not "unknown" too
             problems.append(Problem(name, line, None, f"has {len(cells)} fields, header has {len(header)} (a comma inside an unquoted field?)"))
             continue
-        data = dict(zip(header, cells))
+        data = {h: c for h, c in zip(header, cells) if h not in ignore}
         if id_column:
             key = data.get(id_column, "").strip()
             table.ids.add(key)

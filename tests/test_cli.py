@@ -113,7 +113,7 @@ def test_watch_rebuilds_when_a_layer_changes(tmp_path):
     assert len(json.loads((out / "sites.geojson").read_text())["features"]) == 10
 
 
-COMMANDS = ["build", "check", "geocode", "export", "watch"]
+COMMANDS = ["build", "check", "geocode", "export", "watch", "draft"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,4 +1,4 @@
-"""Maps of many sites: the compact layer's data format and the panel of a bulk events map (geo/render.py)."""
+"""Maps of many sites: the compact layer's data format and the panel of a bulk events map (geo/render/)."""
 
 import base64
 import gzip
@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from geo import render
+from geo.claims import format_figure
+from geo.render import _compact
 
 DTYPES = {"u1": "<u1", "u2": "<u2", "u4": "<u4", "i4": "<i4", "f4": "<f4"}
 
@@ -31,9 +33,9 @@ def unpack(b64: str, compressed: bool) -> tuple[dict, dict]:
 @pytest.mark.parametrize("compress", [True, False])
 def test_pack_blob_round_trips_and_is_reproducible(compress):
     rng = np.random.default_rng(3)
-    arrays = {"a": render._int_array(rng.integers(0, 200, 1001)), "b": render._int_array(np.append(rng.integers(0, 70_000, 999), -5)),
-              "f": ("f4", rng.normal(size=17)), "empty": render._int_array([])}
-    texts = {"names": render._pack_strings(["Angoor Adda", "Spīn Boldak", "a\u001fb", ""])}
+    arrays = {"a": _compact._int_array(rng.integers(0, 200, 1001)), "b": _compact._int_array(np.append(rng.integers(0, 70_000, 999), -5)),
+              "f": ("f4", rng.normal(size=17)), "empty": _compact._int_array([])}
+    texts = {"names": _compact._pack_strings(["Angoor Adda", "Spīn Boldak", "a\u001fb", ""])}
     blob = render.pack_blob(arrays, texts, compress=compress)
     assert blob == render.pack_blob(arrays, texts, compress=compress)  # same input, same bytes
     got, got_texts = unpack(blob, compress)
@@ -52,16 +54,19 @@ def _sites(n: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
         "event_date": pd.Timestamp("2025-10-12").date(), "precision": rng.choice(["point", "near", "district"], n),
         "side": rng.choice(["AF", "PK", "uncertain"], n), "flags": [[] for _ in range(n)], "radius_km": 2.0,
         "distance_km": rng.uniform(0, 300, n), "lon": lon, "lat": lat, "category": "clash"}, dtype=object)
+    # Figures as the pipeline words them (geo.claims.format_figure): "up to 50", "1,200", "10–20", ...
+    cases = [(None, 50, 50), (None, 1200, None), (10, None, 20), (58, 58, None), (None, 3, None)]
+    low, best, high = (np.array([cases[i % len(cases)][k] for i in range(n)], dtype=object) for k in range(3))
     claims = pd.DataFrame({
         "claim_id": [f"C{i}" for i in range(n)], "site_id": ids, "claimant": "ACLED", "quantity": "killed", "subject": None,
-        "outlet": "ACLED: Dawn", "claim_date": pd.Timestamp("2025-10-13").date(), "low": None, "best": rng.integers(0, 9, n),
-        "high": None}, dtype=object)
+        "outlet": "ACLED: Dawn", "claim_date": pd.Timestamp("2025-10-13").date(), "low": low, "best": best, "high": high,
+        "figure": [format_figure(a, b, c) for a, b, c in zip(low, best, high)]}, dtype=object)
     return sites, claims
 
 
 def test_compact_layer_keeps_every_site_to_a_metre_and_its_popup_facts():
     sites, claims = _sites(3000)
-    data = render.compact_data(sites, claims, color="#d7301f")
+    data = render.compact_data(sites, claims, category="clash")
     assert data["n"] == 3000 and data["m"] == 3000
     draw, _ = unpack(data["draw"], compressed=False)
     x = data["x0"] + np.cumsum(draw["dx"].astype(np.int64))
@@ -70,15 +75,18 @@ def test_compact_layer_keeps_every_site_to_a_metre_and_its_popup_facts():
     popup, texts = unpack(data["popup"], compressed=True)
     # Sites come back in longitude order; match them by id and compare.
     back = pd.DataFrame({"site_id": texts["ids"], "lon": x / 1e5, "lat": y / 1e5, "dist": popup["dist"] / 10,
-                         "side": np.array(texts["sides"])[popup["side"]]}).set_index("site_id").loc[sites["site_id"]]
+                         "side": np.array(texts["side"])[popup["side"]]}).set_index("site_id").loc[sites["site_id"]]
     assert np.all(np.diff(x) >= 0)
     np.testing.assert_allclose(back["lon"], sites["lon"].astype(float), atol=0.5e-5)
     np.testing.assert_allclose(back["lat"], sites["lat"].astype(float), atol=0.5e-5)
     np.testing.assert_allclose(back["dist"], sites["distance_km"].astype(float), atol=0.05)
     assert list(back["side"]) == list(sites["side"])
     site_of_claim = np.repeat(np.arange(len(texts["ids"])), popup["c_count"])
-    best = pd.Series(popup["c_best"], index=np.array(texts["ids"])[site_of_claim]).loc[sites["site_id"]]
-    np.testing.assert_array_equal(best.to_numpy(), claims["best"].astype(float).to_numpy())
+    figure = pd.Series(np.array(texts["c_fig"])[popup["c_fig"]], index=np.array(texts["ids"])[site_of_claim]).loc[sites["site_id"]]
+    assert list(figure) == list(claims["figure"])
+    assert {"up to 50", "1,200", "10–20", "at least 58", "3"} == set(figure)
+    # Claim dates are days after the site's date (13 October against 12 October).
+    assert set(popup["c_date"].tolist()) == {1}
 
 
 def test_panel_lists_hand_made_sources_and_summarises_a_bulk_file():
@@ -138,3 +146,20 @@ def test_forked_writers_only_when_memory_allows(monkeypatch, available_gb, paral
     monkeypatch.setattr(_parallel, "can_fork", lambda: True)
     assert _parallel.should_fork(_parallel.PARALLEL_MIN_ROWS + 10) == parallel
     assert not _parallel.should_fork(20)
+
+
+def test_two_renders_are_identical_and_leave_branca_unpatched():
+    """Sequential ids come from numbering this map's elements, not from a patched id generator."""
+    import branca.element
+
+    from geo.layers import read_layers
+    from geo.pipeline import run
+
+    before = branca.element.Element.__dict__["_generate_id"]
+    from pathlib import Path
+
+    ds = run(read_layers(Path(__file__).resolve().parent.parent / "layers"))
+    first, second = render.render_html(ds, self_contained=True), render.render_html(ds, self_contained=True)
+    assert first == second
+    assert branca.element.Element.__dict__["_generate_id"] is before
+    assert len(branca.element.Element()._id) == 32  # still branca's random ids elsewhere

@@ -106,14 +106,15 @@ def test_sort_rows_orders_as_pandas_sort_values():
 
 def test_sources_html_equals_the_macro_row_by_row():
     from geo import render
+    from geo.render import _popup
 
-    item = render._HTML.get_template("source_item.html.j2").module.source_item
+    item = _popup._HTML.get_template("source_item.html.j2").module.source_item
     rng = random.Random(11)
     pool = {"url": [None, "", "https://x.org/a?b=1&c=<2>", 'http://e.com/"q"'], "outlet": ["Al Jazeera", "<b>x</b>", None, "A & B", float("nan")],
             "published": [dt.date(2025, 10, 12), "2025-10-12", None], "title": ["T", "<script>", None, ""],
             "notes": [None, "", "n & m", float("nan")]}
     df = pd.DataFrame([{k: rng.choice(v) for k, v in pool.items()} for _ in range(500)], dtype=object)
-    want = "".join(str(item({k: render._clean(v) for k, v in r.items()})) for r in df.to_dict("records"))
+    want = "".join(str(item({k: _popup._clean(v) for k, v in r.items()})) for r in df.to_dict("records"))
     assert str(render.sources_html(df)) == want
 
 

@@ -23,8 +23,18 @@ from geo.export.outputs import EXTENSION_TO_FORMAT, FORMATS, GPKG_NAME, Format, 
 from geo.export.parquet import write_parquet
 from geo.export.publish import publish, recover, staging
 from geo.export.records import SITE_RECORD_FIELDS, site_records
-from geo.export.report import markdown, write_report
 from geo.export.tables import COORD_DECIMALS, LAYER_NAMES, layer_tables
+
+
+
+def __getattr__(name: str):
+    # The report draws its chart with matplotlib: loaded on first use, not by `geo check`.
+    if name in ("markdown", "write_report"):
+        from geo.export import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module 'geo.export' has no attribute {name!r}")
+
 
 __all__ = [
     "COORD_DECIMALS", "EXTENSION_TO_FORMAT", "FORMATS", "FORMULA_START", "Format", "GPKG_DATE", "GPKG_NAME", "LAYER_NAMES",

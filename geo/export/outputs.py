@@ -16,7 +16,6 @@ from geo.export.geojson import layer_columns, write_geojson
 from geo.export.gpkg import write_gpkg
 from geo.export.parquet import write_parquet
 from geo.export.publish import output_errors
-from geo.export.report import write_report
 from geo.export.tables import LAYER_NAMES, layer_tables
 
 if TYPE_CHECKING:
@@ -113,6 +112,8 @@ def write_checks(ds: Dataset, out: Path) -> None:
     """``check.json`` and the report (``report.md`` and its chart)."""
     with output_errors(out / "check.json"):
         write_check_json(ds, out / "check.json")
+    from geo.export.report import write_report  # matplotlib: loaded only when a report is written
+
     with output_errors(out / "report.md"):
         write_report(ds, out)
 

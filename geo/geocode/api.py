@@ -32,7 +32,7 @@ def make_geocoder(layers=None, *, countries: tuple[str, ...] | None = None, gaze
     return Geocoder(build_gazetteer(user_path=gazetteer if gazetteer and gazetteer.is_file() else None), countries=countries)
 
 
-def geocode_names(names: list[str] | tuple[str, ...], *, layers_dir: Path | None = None, country: str | None = None,
+def geocode_names(names: list[str] | tuple[str, ...], *, layers_dir: str | Path | None = None, country: str | None = None,
                   geocoder: Geocoder | None = None) -> list[dict]:
     """Resolve names as ``geo geocode`` does: one dict per name, a result or an ``error``.
 
@@ -43,6 +43,7 @@ def geocode_names(names: list[str] | tuple[str, ...], *, layers_dir: Path | None
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise UsageError(f"--country: expected an ISO 3166-1 alpha-2 code like PK, got {country!r}")
     country = country.upper() if country else None
+    layers_dir = Path(layers_dir) if layers_dir is not None else None
     if geocoder is None:
         scope: tuple[str, ...] | None = None
         theatre = layers_dir / "theatre.toml" if layers_dir is not None else None
