@@ -117,8 +117,8 @@ def check(layers: PathLike = "layers", **load_options) -> dict:
     Examples
     --------
     >>> import geo
-    >>> round(geo.check("layers")["border"]["length_km"])
-    2245
+    >>> round(geo.check("layers")["border"]["length_km"])  # the OpenStreetMap line, in use
+    2715
     """
     return load(layers, **load_options).check()
 

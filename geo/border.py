@@ -15,8 +15,19 @@ from geo.schema import UNIT_KM
 GEOD = Geod(ellps="WGS84")
 #: Divider steps (km) for the Richardson analysis, coarse to fine.
 DEFAULT_STEPS_KM = (100.0, 50.0, 20.0, 10.0, 5.0, 2.0, 1.0)
+#: Finer steps added for a detailed line (median vertex spacing under FINE_SPACING_KM).
+FINE_STEPS_KM = (0.5, 0.2)
+FINE_SPACING_KM = 0.1
 #: Vertex spacing (km) the line is densified to before walking dividers.
 DENSIFY_KM = 0.1
+
+
+def steps_for(line: shapely.Geometry) -> tuple[float, ...]:
+    """Divider steps for a line: :data:`DEFAULT_STEPS_KM`, plus :data:`FINE_STEPS_KM` when its
+    vertices are closer than :data:`FINE_SPACING_KM` (median), so that the steps reach its detail."""
+    spacing = [GEOD.inv(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1])[2] for c in (shapely.get_coordinates(p) for p in shapely.get_parts(line)) if len(c) > 1]
+    median_km = float(np.median(np.concatenate(spacing))) / 1000.0 if spacing else float("inf")
+    return DEFAULT_STEPS_KM + FINE_STEPS_KM if median_km < FINE_SPACING_KM else DEFAULT_STEPS_KM
 
 
 @dataclass(frozen=True)
@@ -157,8 +168,13 @@ def scale_analysis(line: shapely.Geometry, steps_km: tuple[float, ...] = DEFAULT
     return ScaleAnalysis(tuple(steps_km), lengths, spacing, tuple(s for s, _ in fit), float(1.0 - slope), float(log_a))
 
 
-def verdict(length_km: float, reported: list[dict], analysis: ScaleAnalysis | None, *, border_name: str, source: str) -> str:
-    """A few plain sentences on what the length comparison does and does not show."""
+def verdict(length_km: float, reported: list[dict], analysis: ScaleAnalysis | None, *, border_name: str, source: str,
+            others: list[tuple[str, float, ScaleAnalysis | None]] = ()) -> str:
+    """A few plain sentences on what the length comparison does and does not show.
+
+    ``others`` are the other reference lines as ``(label, length_km, analysis)``: the reported
+    figures are placed between the lines' lengths, and each line's step reaching them is named.
+    """
     if not reported:
         return f"The {border_name} measures {length_km:,.0f} km geodesic on {source}; no reported length to compare."
     kms = sorted(r["km"] for r in reported)
@@ -170,26 +186,28 @@ def verdict(length_km: float, reported: list[dict], analysis: ScaleAnalysis | No
     if len(kms) > 1:
         text += f", and {kms[-1] - kms[0]:,.0f} km ({100 * (kms[-1] - kms[0]) / kms[0]:.1f}%) apart from each other"
     text += ". "
-    if analysis is not None:
-        text += (
-            f"Measured with dividers, the line grows from {analysis.lengths_km[0]:,.0f} km at a {analysis.steps_km[0]:g} km step "
-            f"to {analysis.lengths_km[-1]:,.0f} km at {analysis.steps_km[-1]:g} km (fractal dimension {analysis.dimension:.3f}). "
-        )
-        steps = [analysis.step_for_length(k) for k in kms]
-        if all(s is not None for s in steps):
-            shown = ", ".join(f"{k:,.0f} km at about {_fmt_step(s)}" for k, s in zip(kms, steps))
-            text += (
-                f"Extrapolating that law, the line would reach {shown} — far finer than a 1:10m line records. "
-            )
+    lengths = [length_km] + [km for _, km, _ in others]
+    for label, km, _ in others:
+        text += f"{label} measures the same border at {km:,.0f} km. "
+    if others:
+        lo, hi = min(lengths), max(lengths)
+        inside = [k for k in kms if lo <= k <= hi]
+        text += ("The reported figures lie between the scales: the coarse line is shorter than both, the detailed one longer. "
+                 if len(inside) == len(kms) else f"{len(inside)} of {len(kms)} reported figures lie between the lines' lengths. ")
+    for label, a in [("the line in use", analysis)] + [(lb, an) for lb, _, an in others]:
+        if a is None:
+            continue
+        text += (f"With dividers, {label} grows from {a.lengths_km[0]:,.0f} km at a {a.steps_km[0]:g} km step "
+                 f"to {a.lengths_km[-1]:,.0f} km at {a.steps_km[-1]:g} km (fractal dimension {a.dimension:.3f})")
+        steps = [a.step_for_length(k) for k in kms]
+        if all(st is not None for st in steps):
+            text += "; its fitted law reaches " + ", ".join(f"{k:,.0f} km at about {_fmt_step(st)}" for k, st in zip(kms, steps))
+        text += ". "
     text += (
-        "The gap is what a generalised small-scale line should show: it cuts the corners of the boundary "
-        "as drawn on the ground, so it is shorter than surveys measured on the ground at large scale. Reported lengths usually come "
-        "from such surveys or from older compilations and are not measured the same way, so the difference is not "
-        "evidence that either report is wrong; nor can this geometry decide between "
-        f"{kms[0]:,.0f} and {kms[-1]:,.0f} km."
-        if len(kms) > 1 else
-        "The gap is what a generalised small-scale line should show: it cuts the corners of the real border, so it "
-        "is shorter than a length surveyed on the ground at large scale."
+        "A border's length depends on the scale it is measured at: a generalised line cuts the corners that a detailed "
+        "one follows. Reported lengths come from surveys or compilations at scales they do not state, so a difference "
+        "is not evidence that a report is wrong"
+        + (f"; nor can this geometry decide between {kms[0]:,.0f} and {kms[-1]:,.0f} km." if len(kms) > 1 else ".")
     )
     return text
 

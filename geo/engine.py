@@ -1,10 +1,11 @@
 """Border checks on many points, in memory or on dask(-geopandas) partitions.
 
 The columns are those :func:`geo.checks.against_border` computes for a site, without the
-report-dependent ``flags``: ``country``, ``side``, ``distance_km``, ``near_lon``, ``near_lat``
-and ``uncertainty_km``. Both engines run the same per-partition function,
-:func:`check_partition`, which calls :func:`geo.checks.nearest_on_border` and
-:func:`geo.checks.country_at`: no geometry is reimplemented here.
+report-dependent ``flags``: ``country``, ``side``, ``distance_km``, ``near_lon``, ``near_lat``,
+``tolerance_km``, ``uncertainty_km`` and ``sources_disagree``, then each reference line's
+``country_<key>``, ``side_<key>`` and ``distance_km_<key>`` (:func:`columns`). Both engines run
+the same per-partition function, :func:`check_partition`, which calls
+:func:`geo.sides.check_lines`, the one side rule: no geometry is reimplemented here.
 
 Engines
 -------
@@ -23,7 +24,9 @@ Engines
     and the border index built once in each worker process (see ``bench/bench_engine.py``).
 
 What it costs on one machine (``bench/bench_engine.py``, 2 CPUs, dask 2026.8; times relative
-to ``engine="memory"``, which does 1M points in ~2.2 s, index already built):
+to ``engine="memory"``, which did 1M points in ~2.2 s, index already built; measured when the
+checks used the Natural Earth line alone: the ratios are of the engine's overhead, which does
+not depend on the lines):
 
 =====================  =============  ==============
 engine                 100k points    1M points
@@ -44,23 +47,18 @@ larger than memory, or a cluster with more cores than this machine.
 
 What goes to the workers
 ------------------------
-Only a :class:`Spec`: the border as WKB bytes (~10 kB for AF-PK), the country polygons as
-WKB bytes with their ISO codes (~60 kB) and the tolerance. A worker decodes them once
-(:func:`_border_geometry`, :func:`_countries_frame`, both ``lru_cache``-d on the bytes) and
-builds the :class:`geo.nearest.BorderIndex` once per process (``geo.nearest`` caches it on the
-border's WKB; :func:`_ensure_index` builds it, with its grid, under a lock so that the threads
-of one worker do not build it twice). Every later partition in that process reuses it.
+Only a :class:`Spec`: per reference line, the line as WKB bytes (~10 kB for Natural Earth
+AF-PK, ~0.5 MB for OpenStreetMap's), the country polygons as WKB bytes with their ISO codes
+and the tolerance along the line. A worker decodes them once (:func:`_line_checks`,
+``lru_cache``-d on the spec) and builds each :class:`geo.nearest.BorderIndex` once per process
+(``geo.nearest`` keeps it on the border's WKB and reads its grid from the user cache;
+:func:`_ensure_index` builds it under a lock so that the threads of one worker do not build it
+twice). Every later partition in that process reuses it.
 
 Determinism
 -----------
-``against_border`` searches with the index's certified grid from 20,000 points on
-(:data:`geo.nearest.GRID_MIN_POINTS`) and with the KD-tree alone below that, and the two
-searches may return nearest points that differ within the certified tolerance (10 m + 0.05 %
-of the distance). So that a point's result does not depend on how the points are
-partitioned, or on which worker had already built what, this module always builds and uses
-the grid (about 0.6 s once per process). Its results therefore equal ``against_border``'s
-exactly for 20,000 points or more (or once the grid is built in the process), and agree with
-them within the certified tolerance below that.
+The index always searches with its certified grid (when the line has one), so a point's
+result does not depend on how the points are partitioned: both engines give the same values.
 
 Parquet layout (:func:`check_parquet`)
 --------------------------------------
@@ -92,20 +90,24 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.checks import country_at, nearest_on_border
 from geo.nearest import border_index
+from geo.sides import LineCheck, check_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
 
-#: Output columns, in order, with their dtypes (as ``against_border`` returns them).
+    from geo.reference import Reference
+
+#: Output columns before the per-line ones, in order, with their dtypes.
 COLUMNS: dict[str, str] = {
     "country": "object",
     "side": "object",
     "distance_km": "float64",
     "near_lon": "float64",
     "near_lat": "float64",
+    "tolerance_km": "float64",
     "uncertainty_km": "float64",
+    "sources_disagree": "bool",
 }
 ENGINES = ("memory", "dask")
 #: dask must not turn the object columns (``country`` holds None outside both countries)
@@ -114,33 +116,49 @@ _DASK_CONFIG = {"dataframe.convert-string": False}
 
 
 @dataclass(frozen=True)
-class Spec:
-    """What a partition needs, small and picklable: WKB bytes, ISO codes and a tolerance."""
+class LineSpec:
+    """One reference line as bytes: key, line WKB, country WKBs and codes, tolerance (float64 bytes)."""
 
+    key: str
     border_wkb: bytes
     country_wkb: tuple[bytes, ...]
     country_codes: tuple[str | None, ...]
-    tolerance_km: float
+    tolerance: bytes
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a partition needs, small and picklable: the reference lines as bytes, the used one first."""
+
+    lines: tuple[LineSpec, ...]
 
     @classmethod
-    def make(cls, border: shapely.Geometry, countries: gpd.GeoDataFrame, tolerance_km: float) -> "Spec":
-        if countries.crs is not None and not countries.crs.equals("EPSG:4326"):
-            countries = countries.to_crs(4326)
-        return cls(
-            border_wkb=shapely.to_wkb(border),
-            country_wkb=tuple(shapely.to_wkb(g) for g in countries.geometry.values),
-            country_codes=tuple(countries["iso_a2"]),
-            tolerance_km=float(tolerance_km),
-        )
+    def make(cls, reference: "Reference | Sequence[LineCheck]") -> "Spec":
+        checks = list(reference.checks) if hasattr(reference, "checks") else list(reference)
+        out = []
+        for ln in checks:
+            countries = ln.countries
+            if countries.crs is not None and not countries.crs.equals("EPSG:4326"):
+                countries = countries.to_crs(4326)
+            out.append(LineSpec(ln.key, shapely.to_wkb(ln.border), tuple(shapely.to_wkb(g) for g in countries.geometry.values),
+                                tuple(countries["iso_a2"]), np.asarray(ln.tolerance_km, dtype="<f8").tobytes()))
+        return cls(tuple(out))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(ln.key for ln in self.lines)
 
     @property
     def nbytes(self) -> int:
-        return len(self.border_wkb) + sum(len(b) for b in self.country_wkb)
+        return sum(len(ln.border_wkb) + sum(len(b) for b in ln.country_wkb) + len(ln.tolerance) for ln in self.lines)
 
 
-@functools.lru_cache(maxsize=16)
-def _border_geometry(wkb: bytes) -> shapely.Geometry:
-    return shapely.from_wkb(wkb)
+def columns(keys: Sequence[str]) -> dict[str, str]:
+    """All output columns and dtypes for lines with these keys (:data:`COLUMNS`, then per line)."""
+    out = dict(COLUMNS)
+    for k in keys:
+        out.update({f"country_{k}": "object", f"side_{k}": "object", f"distance_km_{k}": "float64"})
+    return out
 
 
 @functools.lru_cache(maxsize=16)
@@ -159,13 +177,23 @@ def _countries_frame(wkb: tuple[bytes, ...], codes: tuple[str | None, ...]) -> g
     return gpd.GeoDataFrame({"iso_a2": list(codes)}, geometry=list(geoms), crs=4326)
 
 
+@functools.lru_cache(maxsize=8)
+def _line_checks(spec: Spec) -> tuple[LineCheck, ...]:
+    """The spec's lines decoded, once per process."""
+    return tuple(LineCheck(ln.key, shapely.from_wkb(ln.border_wkb), _countries_frame(ln.country_wkb, ln.country_codes),
+                           np.frombuffer(ln.tolerance, dtype="<f8")) for ln in spec.lines)
+
+
 _INDEX_LOCK = threading.Lock()
 
 
-def _ensure_index(border: shapely.Geometry) -> None:
-    """Build the border's index and its certified grid in this process, once (see "Determinism")."""
+def _ensure_index(spec: Spec) -> tuple[LineCheck, ...]:
+    """Decode the lines and build their indexes (and grids) in this process, once."""
     with _INDEX_LOCK:
-        border_index(border).grid
+        lines = _line_checks(spec)
+        for ln in lines:
+            border_index(ln.border).grid
+        return lines
 
 
 def check_partition(part: pd.DataFrame, spec: Spec, lon: str | None = "lon", lat: str | None = "lat",
@@ -174,26 +202,26 @@ def check_partition(part: pd.DataFrame, spec: Spec, lon: str | None = "lon", lat
 
     ``part`` has ``lon``/``lat`` columns, or (``lon=None``) is a GeoDataFrame of points in
     EPSG:4326. ``radius`` is a column name or one radius (km) for every point.
-    Returns :data:`COLUMNS` (then ``keep``) on ``part``'s index.
+    Returns :func:`columns` (then ``keep``) on ``part``'s index.
     """
     if lon is None:
         x, y = _point_xy(part.geometry.values)
     else:
         x = part[lon].to_numpy(dtype=float, na_value=np.nan)
         y = part[lat].to_numpy(dtype=float, na_value=np.nan)
-    border = _border_geometry(spec.border_wkb)
-    _ensure_index(border)
-    nlon, nlat, dist = nearest_on_border(x, y, border)
-    country = country_at(x, y, _countries_frame(spec.country_wkb, spec.country_codes))
+    lines = _ensure_index(spec)
     r = part[radius].to_numpy(dtype=float, na_value=np.nan) if isinstance(radius, str) else np.full(len(part), float(radius))
-    unc = r + spec.tolerance_km
-    # As in geo.checks.against_border:
-    side = np.where(country == None, "outside", np.where(dist <= unc, "uncertain", country))  # noqa: E711
+    got = check_lines(x, y, r, list(lines))
+    idx = part.index
     out = pd.DataFrame({
-        "country": pd.Series(country, index=part.index, dtype=object),
-        "side": pd.Series(side, index=part.index, dtype=object),
-        "distance_km": dist, "near_lon": nlon, "near_lat": nlat, "uncertainty_km": unc,
-    }, index=part.index)
+        "country": pd.Series(got["country"], index=idx, dtype=object), "side": pd.Series(got["side"], index=idx, dtype=object),
+        "distance_km": got["distance_km"], "near_lon": got["near_lon"], "near_lat": got["near_lat"],
+        "tolerance_km": got["tolerance_km"], "uncertainty_km": got["uncertainty_km"], "sources_disagree": got["disagree"],
+    }, index=idx)
+    for ln, c, sd, d in zip(lines, got["countries"], got["sides"], got["distances_km"]):
+        out[f"country_{ln.key}"] = pd.Series(c, index=idx, dtype=object)
+        out[f"side_{ln.key}"] = pd.Series(sd, index=idx, dtype=object)
+        out[f"distance_km_{ln.key}"] = d
     for c in keep:
         out[c] = part[c].to_numpy()
     return out
@@ -212,22 +240,22 @@ def _point_xy(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _meta(index: pd.Index, keep_dtypes: dict[str, Any]) -> pd.DataFrame:
-    cols = {c: pd.Series([], dtype=t) for c, t in COLUMNS.items()}
+def _meta(index: pd.Index, keys: Sequence[str], keep_dtypes: dict[str, Any]) -> pd.DataFrame:
+    cols = {c: pd.Series([], dtype=t) for c, t in columns(keys).items()}
     cols.update({c: pd.Series([], dtype=t) for c, t in keep_dtypes.items()})
     return pd.DataFrame(cols, index=index[:0])
 
 
-def check_frame(ddf: "dd.DataFrame", *, border: shapely.Geometry, countries: gpd.GeoDataFrame, tolerance_km: float,
-                radius_km: float = 0.0, keep: Sequence[str] = ()) -> "dd.DataFrame":
+def check_frame(ddf: "dd.DataFrame", *, reference: "Reference | Sequence[LineCheck]", radius_km: float = 0.0,
+                keep: Sequence[str] = ()) -> "dd.DataFrame":
     """Lazy checks of a dask DataFrame with ``lon``/``lat`` columns, or of a dask-geopandas
-    GeoDataFrame of points: a dask DataFrame of :data:`COLUMNS` (then ``keep``), one output
+    GeoDataFrame of points: a dask DataFrame of :func:`columns` (then ``keep``), one output
     partition per input partition, on the input's index. A ``radius_km`` column, when there
     is one, gives each point's radius; else ``radius_km`` applies to all.
     Compute it, or write it with ``.to_parquet``, to stream data larger than memory."""
     import dask
 
-    spec = Spec.make(border, countries, tolerance_km)
+    spec = Spec.make(reference)
     geometric = "geometry" in ddf.columns and not {"lon", "lat"} <= set(ddf.columns)
     if geometric:
         crs = getattr(ddf, "crs", None)
@@ -238,7 +266,7 @@ def check_frame(ddf: "dd.DataFrame", *, border: shapely.Geometry, countries: gpd
     with dask.config.set(_DASK_CONFIG):
         return ddf.map_partitions(
             check_partition, spec, None if geometric else "lon", None if geometric else "lat", radius, keep,
-            meta=_meta(ddf._meta.index, {c: ddf._meta[c].dtype for c in keep}),
+            meta=_meta(ddf._meta.index, spec.keys, {c: ddf._meta[c].dtype for c in keep}),
             align_dataframes=False,
         )
 
@@ -250,20 +278,20 @@ def _compute(obj, scheduler):
         return obj.compute(scheduler=scheduler or "threads")
 
 
-def check_points(lon: Any, lat: Any, *, border: shapely.Geometry, countries: gpd.GeoDataFrame, tolerance_km: float,
-                 radius_km: Any = 0.0, engine: str = "memory", npartitions: int | None = None,
-                 scheduler: Any = None) -> pd.DataFrame:
+def check_points(lon: Any, lat: Any, *, reference: "Reference | Sequence[LineCheck]", radius_km: Any = 0.0,
+                 engine: str = "memory", npartitions: int | None = None, scheduler: Any = None) -> pd.DataFrame:
     """Country, side, distance and nearest border point of each lon/lat.
 
     Parameters
     ----------
     lon, lat
         Degrees (WGS84), array-likes of one length; a pandas Series' index becomes the output's.
-    border, countries, tolerance_km
-        As for :func:`geo.checks.against_border` (``countries`` has ``iso_a2``).
+    reference
+        A :class:`geo.reference.Reference` or its list of :class:`geo.sides.LineCheck` (the used
+        line first), as for :func:`geo.checks.against_border`.
     radius_km
-        Location radius of each point (array-like) or of all (number); with ``tolerance_km`` it
-        makes ``uncertainty_km``.
+        Location radius of each point (array-like) or of all (number); with the line's local
+        tolerance it makes ``uncertainty_km``.
     engine
         "memory" (pandas, all cores already) or "dask" (partitions, see the module docstring).
     npartitions
@@ -274,7 +302,7 @@ def check_points(lon: Any, lat: Any, *, border: shapely.Geometry, countries: gpd
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`COLUMNS`, computed as ``against_border`` computes them; the same
+        Columns :func:`columns`, computed as ``against_border`` computes them; the same
         values from either engine, for any ``npartitions`` and scheduler.
     """
     if engine not in ENGINES:
@@ -286,7 +314,7 @@ def check_points(lon: Any, lat: Any, *, border: shapely.Geometry, countries: gpd
         "radius_km": np.broadcast_to(np.asarray(radius_km, dtype=float), (len(index),)).copy(),
     }, index=index)
     if engine == "memory":
-        return check_partition(frame, Spec.make(border, countries, tolerance_km), radius="radius_km")
+        return check_partition(frame, Spec.make(reference), radius="radius_km")
     import dask.dataframe as dd
 
     import dask
@@ -294,9 +322,9 @@ def check_points(lon: Any, lat: Any, *, border: shapely.Geometry, countries: gpd
     nparts = max(1, min(int(npartitions or os.cpu_count() or 1), max(len(frame), 1)))
     with dask.config.set(_DASK_CONFIG):
         parts = dd.from_pandas(frame, npartitions=nparts, sort=False)
-    with_dask = check_frame(parts, border=border, countries=countries, tolerance_km=tolerance_km)
+    with_dask = check_frame(parts, reference=reference)
     if _in_process(scheduler):
-        _ensure_index(border)  # once here, rather than raced by the first partitions' threads
+        _ensure_index(Spec.make(reference))  # once here, rather than raced by the first partitions' threads
     return _compute(with_dask, scheduler)
 
 
@@ -326,8 +354,7 @@ def read_points(path: str | os.PathLike, *, keep: Sequence[str] = (), split_row_
     raise ValueError(f"{path}: needs lon and lat columns or a GeoParquet point geometry column")
 
 
-def check_parquet(path: str | os.PathLike, *, border: shapely.Geometry, countries: gpd.GeoDataFrame, tolerance_km: float,
-                  radius_km: float = 0.0, keep: Sequence[str] = (), out: str | os.PathLike | None = None,
+def check_parquet(path: str | os.PathLike, *, reference: "Reference | Sequence[LineCheck]", radius_km: float = 0.0, keep: Sequence[str] = (), out: str | os.PathLike | None = None,
                   scheduler: Any = None, split_row_groups: Any = "infer") -> pd.DataFrame | str:
     """The checks over a partitioned (Geo)Parquet dataset on disk, with dask.
 
@@ -336,15 +363,16 @@ def check_parquet(path: str | os.PathLike, *, border: shapely.Geometry, countrie
     partition, so neither input nor output is ever held in memory whole; ``out`` is returned.
     """
     ddf = read_points(path, keep=keep, split_row_groups=split_row_groups)
-    result = check_frame(ddf, border=border, countries=countries, tolerance_km=tolerance_km, radius_km=radius_km, keep=keep)
+    result = check_frame(ddf, reference=reference, radius_km=radius_km, keep=keep)
     if _in_process(scheduler):
-        _ensure_index(border)
+        _ensure_index(Spec.make(reference))
     if out is None:
         return _compute(result, scheduler)
     import dask
 
     with dask.config.set(_DASK_CONFIG):
         # Object columns cannot be typed from dask's meta: write them as strings (None -> null).
-        result = result.astype({"country": "string", "side": "string"})
+        strings = [c for c, t in columns(Spec.make(reference).keys).items() if t == "object"]
+        result = result.astype({c: "string" for c in strings})
         result.to_parquet(os.fspath(out), compute=True, compute_kwargs={"scheduler": scheduler or "threads"})
     return os.fspath(out)

@@ -39,7 +39,8 @@ class Theatre:
     border_name
         What reports call the line (e.g. "Durand Line").
     tolerance_km
-        Positional tolerance of the border geometry in use (about 1-2 km for Natural Earth 1:10m).
+        Positional tolerance stated for a theatre with a single reference line (its own
+        ``border_file``, or Natural Earth alone); with two lines, tolerances are measured.
     bands_km
         Distances of the buffer bands drawn on each side.
     border_file, countries_file
@@ -47,6 +48,8 @@ class Theatre:
         (lines for the border, polygons for the countries; checked by :func:`read_theatre`).
     border_source
         Optional description of the border geometry's source, shown instead of the file name.
+    border_reference
+        Which reference line decides sides: "finest" (default) or a line's key ("osm", "ne10m").
 
     The fields are the keys of :data:`THEATRE_KEYS`, one for one.
     """
@@ -59,6 +62,7 @@ class Theatre:
     border_file: Path | None = None
     countries_file: Path | None = None
     border_source: str | None = None
+    border_reference: str = "finest"
 
 
 @dataclass
@@ -130,6 +134,7 @@ THEATRE_KEYS: dict[str, TheatreKey] = {
     "border_file": TheatreKey("a file name (a string)", _text, geometry="lines"),
     "countries_file": TheatreKey("a file name (a string)", _text, geometry="polygons"),
     "border_source": TheatreKey("a string", lambda v: isinstance(v, str)),
+    "border_reference": TheatreKey('"finest", "osm" or "ne10m"', lambda v: v in ("finest", "osm", "ne10m"), default="finest"),
 }
 #: Geometry files ``theatre.toml`` may name, by extension (GDAL driver).
 VECTOR_FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf"}

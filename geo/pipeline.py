@@ -19,7 +19,7 @@ from geo.columns import sort_rows
 from geo.events import EventTables, imported_rows, locate_events, merge_events
 from geo.geocode import Geocoder, locate_sites, make_geocoder
 from geo.layers import Layers
-from geo.reference import Reference, load_reference
+from geo.reference import LABELS, Reference, load_reference
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km
     inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     to_xy = lambda g: shapely.transform(g, lambda a: np.column_stack(fwd.transform(a[:, 0], a[:, 1])))  # noqa: E731
     to_ll = lambda g: shapely.transform(g, lambda a: np.column_stack(inv.transform(a[:, 0], a[:, 1])))  # noqa: E731
-    line = to_xy(shapely.segmentize(border, 0.01))
+    # Simplified to 50 m (as the bands are below): a detailed line's 29,000 vertices made the buffers 20x slower.
+    line = shapely.simplify(to_xy(shapely.segmentize(border, 0.01)), 50.0)
     polys = {c: to_xy(shapely.segmentize(g, 0.01)) for c, g in zip(countries["iso_a2"], countries.geometry.values)}
     rows = []
     inner = None
@@ -71,30 +72,43 @@ def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km
 
 
 def border_summary(layers: Layers, ref: Reference) -> dict:
-    """Length of the border in use, each reported figure against it, the scale analysis and a verdict."""
+    """Length of the border in use, each reported figure against it, each reference line (with its
+    own divider curve under ``dividers``), the used line's scale analysis and a verdict."""
     length = border_mod.geodesic_length_km(ref.border)
     reported = border_mod.compare_reported(length, layers.figures, layers.sources)
-    analysis = border_mod.scale_analysis(ref.border)
     kms = [r["km"] for r in reported]
+    references, analyses = [], []
+    for row in ref.lines.to_dict("records"):
+        analyses.append(border_mod.scale_analysis(row["geometry"], border_mod.steps_for(row["geometry"])))
+        entry = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items() if k != "geometry"}
+        entry["dividers"] = _scale_dict(analyses[-1], reported)
+        references.append(entry)
+    used = references[0]
     return {
         "name": layers.theatre.border_name,
         "countries": list(layers.theatre.countries),
         "source": ref.source,
         "length_km": round(length, 1),
-        "tolerance_km": layers.theatre.tolerance_km,
-        "references": [{k: v for k, v in row.items() if k != "geometry"} for row in ref.lines.to_dict("records")],
+        "tolerance_km": used["tolerance_km"],
+        "references": references,
         "reported": reported,
         "reported_spread_km": round(max(kms) - min(kms), 1) if kms else None,
-        "scale": {
-            "steps_km": list(analysis.steps_km),
-            "lengths_km": [round(x, 1) for x in analysis.lengths_km],
-            "vertex_spacing_km": round(analysis.vertex_spacing_km, 2),
-            "fit_steps_km": list(analysis.fit_steps_km),
-            "fractal_dimension": round(analysis.dimension, 4),
-            "fit_log_intercept": round(analysis.log_a, 6),
-            "step_km_to_reach": {f"{r['km']:g}": _round_or_none(analysis.step_for_length(r["km"])) for r in reported},
-        },
-        "verdict": border_mod.verdict(length, reported, analysis, border_name=layers.theatre.border_name, source=ref.source),
+        "scale": used["dividers"],
+        "verdict": border_mod.verdict(length, reported, analyses[0], border_name=layers.theatre.border_name, source=ref.source,
+                                      others=[(LABELS.get(r["key"], r["source"]), r["length_km"], a)
+                                              for r, a in zip(references[1:], analyses[1:])]),
+    }
+
+
+def _scale_dict(analysis: border_mod.ScaleAnalysis, reported: list[dict]) -> dict:
+    return {
+        "steps_km": list(analysis.steps_km),
+        "lengths_km": [round(x, 1) for x in analysis.lengths_km],
+        "vertex_spacing_km": round(analysis.vertex_spacing_km, 3),
+        "fit_steps_km": list(analysis.fit_steps_km),
+        "fractal_dimension": round(analysis.dimension, 4),
+        "fit_log_intercept": round(analysis.log_a, 6),
+        "step_km_to_reach": {f"{r['km']:g}": _round_or_none(analysis.step_for_length(r["km"])) for r in reported},
     }
 
 
@@ -117,7 +131,7 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     located = locate_sites(manual, geocoder or make_geocoder(layers)) if len(manual) or not imported.any() else None
     if imported.any():
         located = pd.concat([f for f in (located, locate_events(layers.sites[imported])) if f is not None], ignore_index=True)
-    checks = against_border(located, border=ref.border, countries=ref.countries, tolerance_km=layers.theatre.tolerance_km, engine=engine)
+    checks = against_border(located, ref, engine=engine)
     sites = sort_rows(pd.concat([located, checks], axis=1), ["site_id"], na_position="last").reset_index(drop=True)
     geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326", copy=False)  # a fresh frame: no copy needed

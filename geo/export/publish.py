@@ -64,7 +64,18 @@ def output_errors(path: Path) -> Iterator[None]:
         raise
     except (OSError, DataLayerError, DataSourceError, FieldError, GeometryError) as exc:
         where = getattr(exc, "filename", None) or path
-        raise OutputError(Path(where), describe(exc)) from exc
+        why = describe(exc)
+        if not isinstance(exc, OSError) and _disk_full(Path(where)):
+            why = "no space left on device"  # GDAL/SQLite report a full disk in many words (a failed ROLLBACK, ...)
+        raise OutputError(Path(where), why) from exc
+
+
+def _disk_full(path: Path) -> bool:
+    """True when the file system of ``path``'s directory has no free space left (under 64 KiB)."""
+    try:
+        return shutil.disk_usage(path.parent).free < 65536
+    except OSError:
+        return False
 
 
 def _output_dir(out_dir: Path) -> Path:

@@ -21,7 +21,8 @@ class RecordField:
 
     ``kind`` is "value" (the column as it is), "date" (ISO text), "float" (rounded to
     ``decimals``), "int", "point" (``[lon, lat]`` of the columns ``near_lon``, ``near_lat``),
-    "flags" (a list of ``{"code", "message"}``) or "source_line" (``file:line``).
+    "flags" (a list of ``{"code", "message"}``), "mapping" (a dict per site, e.g.
+    ``side_by_reference``: ``{line key: side}``) or "source_line" (``file:line``).
     """
 
     name: str
@@ -35,7 +36,8 @@ SITE_RECORD_FIELDS: tuple[RecordField, ...] = (
     RecordField("site_id"), RecordField("name"), RecordField("category"), RecordField("event_date", "date"),
     RecordField("lat", "float", 5), RecordField("lon", "float", 5), RecordField("precision"),
     RecordField("where_prec", "int"), RecordField("geo_precision", "int"), RecordField("radius_km", "float", 1),
-    RecordField("country"), RecordField("admin1"), RecordField("side"), RecordField("distance_km", "float", 2),
+    RecordField("country"), RecordField("admin1"), RecordField("side"), RecordField("side_by_reference", "mapping"),
+    RecordField("distance_km", "float", 2),
     RecordField("uncertainty_km", "float", 1), RecordField("nearest_border_point", "point", 5),
     RecordField("reported_location"), RecordField("reported_country"), RecordField("reported_admin1"),
     RecordField("geocode_source"), RecordField("flags", "flags"), RecordField("source_line", "source_line"),
@@ -82,7 +84,7 @@ def record_values(sites: pd.DataFrame) -> dict[str, object]:
     out: dict[str, object] = {}
     for field in SITE_RECORD_FIELDS:
         name, kind = field.name, field.kind
-        if kind == "value":
+        if kind in ("value", "mapping"):
             out[name] = sites[name].to_numpy(dtype=object)
         elif kind == "date":
             out[name] = iso_dates(sites[name])

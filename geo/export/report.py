@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,13 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-
 from geo.columns import iso_dates, round_floats
 from geo.export import _arrowtext as at
 from geo.export.records import site_flags
+from geo.reference_report import markdown_lines as reference_lines
+from geo.scale_chart import LABELS, length_chart_png
 
 if TYPE_CHECKING:
     from geo.pipeline import Dataset
@@ -42,34 +38,9 @@ def _no_math(text: str) -> str:
 
 
 def length_chart(ds: Dataset) -> bytes:
-    """PNG: length measured against divider step (log-log), the fitted law and the reported lengths."""
-    sc = ds.border["scale"]
-    steps, lengths = sc["steps_km"], sc["lengths_km"]
-    fig = Figure(figsize=(7.5, 4.5), dpi=100)  # no pyplot: no global figure manager, no backend switch
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    ax.loglog(steps, lengths, "o-", color="#333333", label="measured with dividers (Natural Earth line)" if "Natural Earth" in ds.border["source"] else "measured with dividers")
-    d = sc["fractal_dimension"]
-    la = sc["fit_log_intercept"]
-    xs = [min(steps) / 10, max(steps)]
-    ax.loglog(xs, [math.exp(la) * x ** (1 - d) for x in xs], "--", color="#888888", label=f"Richardson fit, D = {d:.3f}")
-    colors = ["#d7301f", "#2c7fb8", "#41ab5d", "#7a0177"]
-    for i, r in enumerate(ds.border["reported"]):
-        ax.axhline(r["km"], color=colors[i % len(colors)], lw=1, label=f"{_no_math(r['source'])}: {r['km']:,.0f} km")
-    ax.axvline(sc["vertex_spacing_km"], color="#bbbbbb", lw=1, ls=":", label=f"mean vertex spacing {sc['vertex_spacing_km']:.1f} km")
-    km_fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
-    ax.yaxis.set_major_formatter(km_fmt)
-    ax.yaxis.set_minor_formatter(km_fmt)
-    ax.xaxis.set_major_formatter(km_fmt)
-    ax.set_xlabel("divider step (km)")
-    ax.set_ylabel("measured length (km)")
-    ax.set_title(f"{_no_math(ds.border['name'])}: length depends on the measuring step")
-    ax.legend(fontsize=8, loc="lower left")
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    """PNG: every reference line's length against divider step (log-log), the fitted laws and the
+    reported lengths (:func:`geo.scale_chart.length_chart_png`)."""
+    return length_chart_png(ds.border)
 
 
 def _head_lines(ds: Dataset) -> list[str]:
@@ -82,7 +53,8 @@ def _head_lines(ds: Dataset) -> list[str]:
         "",
         "## Border length",
         "",
-        f"Border in use: **{_md(b['name'])}**, {_md(b['source'])}; positional tolerance ±{b['tolerance_km']:g} km.",
+        f"Border in use: **{_md(b['name'])}**, {_md(b['source'])}; positional tolerance ±{b['tolerance_km']:g} km"
+        + (", widened along the line where the reference lines part (see Reference lines)." if len(b.get("references") or []) > 1 else "."),
         "",
         "| length | km | difference | source |",
         "|---|---:|---:|---|",
@@ -90,12 +62,22 @@ def _head_lines(ds: Dataset) -> list[str]:
     ]
     for r in b["reported"]:
         lines.append(f"| reported | {r['km']:,.0f} | {r['diff_km']:+,.1f} km ({r['diff_pct']:+.1f}%) | {_md(r['source'])}, {r['published']} |")
-    lines += ["", f"![Length against divider step]({CHART})", "", "| divider step (km) | measured length (km) |", "|---:|---:|"]
-    for s, length in zip(b["scale"]["steps_km"], b["scale"]["lengths_km"]):
-        lines.append(f"| {s:g} | {length:,.1f} |")
-    lines += ["", f"**Verdict.** {_md(b['verdict'])}", "", "## Sites", "",
+    lines += ["", f"![Length of each reference line against divider step]({CHART})", ""] + _divider_table(b)
+    lines += ["", f"**Verdict.** {_md(b['verdict'])}", ""] + reference_lines(b, _md) + ["", "## Sites", "",
               "| site | date | located | precision | side | km to line | ± km | flags |",
               "|---|---|---|---|---|---:|---:|---|"]
+    return lines
+
+
+def _divider_table(b: dict) -> list[str]:
+    """Length measured at each divider step, one column per reference line (blank where a line was not measured)."""
+    refs = b.get("references") or [{"key": "", "source": b["source"], "dividers": b["scale"]}]
+    steps = sorted({s for r in refs for s in r["dividers"]["steps_km"]}, reverse=True)
+    by_line = [dict(zip(r["dividers"]["steps_km"], r["dividers"]["lengths_km"])) for r in refs]
+    names = [_md(LABELS.get(r["key"], r["source"])) for r in refs]
+    lines = ["| divider step (km) | " + " | ".join(f"{n} (km)" for n in names) + " |", "|---:|" + "---:|" * len(refs)]
+    for s in steps:
+        lines.append(f"| {s:g} | " + " | ".join(f"{m[s]:,.1f}" if s in m else "" for m in by_line) + " |")
     return lines
 
 

@@ -42,6 +42,7 @@ def site_table(ds: Dataset) -> gpd.GeoDataFrame:
         "country": s["country"],
         "admin1": s["admin1"],
         "side": s["side"],
+        **_sides_by_reference(ds),
         "distance_km": s["distance_km"].astype(float).round(3),
         "uncertainty_km": s["uncertainty_km"].astype(float).round(2),
         "near_lon": s["near_lon"].astype(float).round(COORD_DECIMALS),
@@ -56,6 +57,16 @@ def site_table(ds: Dataset) -> gpd.GeoDataFrame:
     })
     geom = shapely.points(table["lon"].to_numpy(float), table["lat"].to_numpy(float))
     return gpd.GeoDataFrame(table, geometry=geom, crs="EPSG:4326", copy=False)
+
+
+def _sides_by_reference(ds: Dataset) -> dict[str, pd.Series]:
+    """``side_<key>`` per reference line ("side_osm", "side_ne10m"): each line's own answer."""
+    by_ref = ds.sites["side_by_reference"].to_numpy(dtype=object) if "side_by_reference" in ds.sites else None
+    out = {}
+    for key in ds.reference.lines["key"]:
+        values = [d.get(key) if isinstance(d, dict) else None for d in by_ref] if by_ref is not None else [None] * len(ds.sites)
+        out[f"side_{key}"] = pd.Series(values, index=ds.sites.index, dtype=object)
+    return out
 
 
 def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
@@ -99,10 +110,11 @@ def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
 
 
 def border_table(ds: Dataset) -> gpd.GeoDataFrame:
-    """One feature per reference line: border name, source, licence, scale, measured length, tolerance, used."""
+    """One feature per reference line: border name, key, source, licence, scale, measured length, vertices, tolerance, used."""
     lines = ds.reference.lines
     return gpd.GeoDataFrame({
-        "name": ds.border["name"], "countries": "-".join(ds.border["countries"]), "source": lines["source"].to_numpy(object),
+        "name": ds.border["name"], "countries": "-".join(ds.border["countries"]), "key": lines["key"].to_numpy(object),
+        "source": lines["source"].to_numpy(object), "vertices": lines["vertices"].to_numpy("int64"),
         "licence": lines["licence"].to_numpy(object), "scale": lines["scale"].to_numpy(object),
         "length_km": lines["length_km"].to_numpy(float), "tolerance_km": lines["tolerance_km"].to_numpy(float),
         "used": lines["used"].to_numpy(bool),
