@@ -17,7 +17,7 @@ from geo.sides import LineCheck, check_lines, country_at, nearest_on_border
 if TYPE_CHECKING:  # pragma: no cover
     from geo.reference import Reference
 
-__all__ = ["Flag", "against_border", "border_frame", "country_at", "nearest_on_border", "flag_lists", "flatten_flags", "site_flags"]
+__all__ = ["Flag", "against_border", "border_frame", "country_at", "nearest_on_border", "flag_lists", "flatten_flags"]
 #: Precisions that name an area rather than a point.
 AREA_PRECISIONS = ("near", "district", "province", "country")
 #: What flags call each reference line (keys of ``side_by_reference``).
@@ -260,10 +260,3 @@ def flatten_flags(flag_lists) -> tuple[np.ndarray, list[str], list[str]] | None:
     if not all(type(f) is Flag and type(f.code) is str and type(f.message) is str for f in flat):
         return None
     return counts, [f.code for f in flat], [f.message for f in flat]
-
-
-def site_flags(row: dict, *, country: str | None, side: str, distance_km: float, uncertainty_km: float,
-               tolerance_km: float) -> list[Flag]:
-    """Explain what the checks found for one site, as stable codes plus sentences (:func:`flag_lists` for one row)."""
-    return flag_lists({k: [v] for k, v in row.items()}, country=[country], side=[side], distance_km=[distance_km],
-                      uncertainty_km=[uncertainty_km], tolerance_km=tolerance_km)[0]
