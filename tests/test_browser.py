@@ -140,7 +140,8 @@ def page(browser, seed_map):
 def test_offline_map_renders_every_site_and_its_claims(page):
     pg, p = page, page.page
     assert pg.shown() == 9
-    assert p.locator("path.geo-border").count() == 1
+    # One path per reference line of the bundled theatre (OpenStreetMap, used, and Natural Earth 1:10m).
+    assert p.locator("path.geo-border").count() == len(json.loads((LAYERS.parent / "maps" / "border.geojson").read_text())["features"]) == 2
     assert p.locator("path.geo-country").count() == 2
     assert p.title().startswith("Afghanistan–Pakistan") and p.locator("html").get_attribute("lang") == "en"
     # Claims about the whole border, side by side, with the disputed figure highlighted.
