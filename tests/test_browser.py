@@ -426,6 +426,7 @@ def _click_site(page, lat: float, lon: float, zoom: int = 15) -> None:
     page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
 
 
+@pytest.mark.slow  # 3,009 sites, every popup opened
 def test_thousands_of_sites_draw_on_canvas_and_every_popup_is_reachable(browser, tmp_path):
     layers = tmp_path / "layers"
     shutil.copytree(LAYERS, layers)

@@ -75,6 +75,7 @@ def test_dask_threads_equal_memory(ref, points, expected, npartitions):
 
 
 @pytest.mark.parametrize("npartitions", [2, 5])
+@pytest.mark.slow  # dask processes or a cluster: 10-35 s each on 2 cores
 def test_dask_processes_equal_memory(ref, points, expected, npartitions):
     got = check_points(points["lon"], points["lat"], radius_km=points["radius_km"], engine="dask",
                        npartitions=npartitions, scheduler="processes", **kw(ref))
@@ -97,6 +98,7 @@ def test_index_built_once_per_process_threads(ref, points):
     assert info.misses == len(ref.checks) and info.hits >= 8  # one index per reference line
 
 
+@pytest.mark.slow  # dask processes or a cluster: 10-35 s each on 2 cores
 def test_index_built_once_per_worker_process(ref, points):
     """8 partitions on 2 worker processes: each process builds each line's index once; what each
     task carries besides its partition is the Spec of WKB bytes."""
@@ -116,6 +118,7 @@ def test_index_built_once_per_worker_process(ref, points):
     assert (seen["misses"] == len(ref.checks)).all()
 
 
+@pytest.mark.slow  # dask processes or a cluster: 10-35 s each on 2 cores
 def test_distributed_client(ref, points, expected):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
@@ -133,6 +136,7 @@ def test_distributed_client(ref, points, expected):
     assert sorted(built.values()) == [len(ref.checks)] * 2
 
 
+@pytest.mark.slow  # dask processes or a cluster: 10-35 s each on 2 cores
 def test_geoparquet_partitioned(ref, points, expected, tmp_path):
     gdf = gpd.GeoDataFrame(points[["radius_km"]].assign(event=np.arange(len(points))),
                            geometry=gpd.points_from_xy(points["lon"], points["lat"]), crs=4326)
@@ -212,6 +216,7 @@ def test_check_command_gives_the_same_answers_with_the_dask_engine():
         assert abs(m["distance_km"] - d["distance_km"]) <= 0.1
 
 
+@pytest.mark.slow  # dask processes or a cluster: 10-35 s each on 2 cores
 def test_build_with_the_dask_engine_writes_the_same_outputs(tmp_path, synthetic_events):
     """`geo build --engine dask` on layers + 600 ACLED events: the same sites, sides, flags and distances."""
     import json
