@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
+from geo import cache
 from geo.schema import UNIT_KM
 
 GEOD = Geod(ellps="WGS84")
@@ -156,6 +157,21 @@ def scale_analysis(line: shapely.Geometry, steps_km: tuple[float, ...] = DEFAULT
     >>> round(a.lengths_km[0]), round(a.dimension, 3)
     (111, 1.0)
     """
+    key = cache.key_of("scale", shapely.to_wkb(line), *map(float, steps_km))
+    stored = cache.load("scale", key)
+    if stored is not None:  # a detailed line's dividers take a second or more: kept per geometry
+        return ScaleAnalysis(tuple(stored["steps_km"].tolist()), tuple(stored["lengths_km"].tolist()),
+                             float(stored["spacing_km"]), tuple(stored["fit_steps_km"].tolist()),
+                             float(stored["fit"][0]), float(stored["fit"][1]))
+    result = _scale_analysis(line, tuple(steps_km))
+    cache.save("scale", key, {"steps_km": np.array(result.steps_km, float), "lengths_km": np.array(result.lengths_km, float),
+                              "spacing_km": np.array(result.vertex_spacing_km), "fit_steps_km": np.array(result.fit_steps_km, float),
+                              "fit": np.array([result.dimension, result.log_a])})
+    return result
+
+
+def _scale_analysis(line: shapely.Geometry, steps_km: tuple[float, ...]) -> ScaleAnalysis:
+    """:func:`scale_analysis`, computed."""
     parts = [np.asarray(p.coords) for p in shapely.get_parts(line)]
     dense = [_densify(c[:, :2], DENSIFY_KM) for c in parts]
     lengths = tuple(sum(divider_length_km(c, s) for c in dense) for s in steps_km)

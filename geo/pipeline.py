@@ -13,6 +13,7 @@ import shapely
 from pyproj import Transformer
 
 from geo import border as border_mod
+from geo import cache
 from geo.checks import against_border, border_frame
 from geo.claims import contradictions, enrich
 from geo.columns import sort_rows
@@ -46,8 +47,40 @@ def buffer_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km
     """Distance bands (0–5, 5–25, ... km) along the border, split by country side.
 
     Buffers are built in the azimuthal equidistant frame centred on the border, so their
-    widths are true to well under 1% over a theatre.
+    widths are true to well under 1% over a theatre. Buffering a detailed line takes seconds,
+    and the bands depend only on the geometry: they are kept in the user cache
+    (:mod:`geo.cache`, verified on read) under a key of the line, the polygons and the widths.
     """
+    codes = [str(c) for c in countries["iso_a2"]]
+    key = cache.key_of("bands", shapely.to_wkb(border), *shapely.to_wkb(countries.geometry.values).tolist(), *codes,
+                       *map(float, bands_km))
+    stored = cache.load("bands", key)
+    if stored is not None:
+        return _bands_frame(stored)
+    frame = _make_bands(border, countries, bands_km)
+    cache.save("bands", key, _bands_arrays(frame))
+    return frame
+
+
+def _bands_arrays(frame: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """A bands frame as plain arrays (WKB bytes concatenated, with their offsets) for the cache."""
+    wkbs = [shapely.to_wkb(g) for g in frame.geometry.values]
+    return {"wkb": np.frombuffer(b"".join(wkbs), dtype=np.uint8), "ends": np.cumsum([len(w) for w in wkbs], dtype=np.int64),
+            "side": np.array(frame["side"].tolist() if len(frame) else [], dtype="U8"),
+            "from_km": frame["from_km"].to_numpy(float) if len(frame) else np.zeros(0),
+            "to_km": frame["to_km"].to_numpy(float) if len(frame) else np.zeros(0)}
+
+
+def _bands_frame(a: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
+    """The bands frame back from :func:`_bands_arrays`."""
+    raw, starts = a["wkb"].tobytes(), np.concatenate([[0], a["ends"][:-1]]) if len(a["ends"]) else np.zeros(0, np.int64)
+    rows = [{"band_id": f"{side}-{lo:g}-{hi:g}", "side": str(side), "from_km": float(lo), "to_km": float(hi),
+             "geometry": shapely.from_wkb(raw[s:e])} for side, lo, hi, s, e in zip(a["side"], a["from_km"], a["to_km"], starts, a["ends"])]
+    return gpd.GeoDataFrame(rows, columns=["band_id", "side", "from_km", "to_km", "geometry"], geometry="geometry", crs="EPSG:4326")
+
+
+def _make_bands(border: shapely.Geometry, countries: gpd.GeoDataFrame, bands_km: tuple[float, ...]) -> gpd.GeoDataFrame:
+    """The bands of :func:`buffer_bands`, computed."""
     crs = border_frame(border)
     fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
