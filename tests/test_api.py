@@ -182,3 +182,11 @@ def test_the_library_changes_no_process_wide_setting():
     out = subprocess.run([sys.executable, "-c", SETTINGS_PROBE, str(LAYERS)], capture_output=True, text=True, check=True, cwd=ROOT)
     before, after = json.loads(out.stdout.strip().splitlines()[-1])
     assert after == before
+
+
+@pytest.mark.parametrize("name,message", [("", "empty place name"), ("   ", "empty place name"),
+                                          ("x" * 100_000, "longer than the 300 a name may have")])
+def test_geocode_refuses_empty_and_overlong_names_with_exit_2(name, message):
+    res = CliRunner().invoke(cli, ["geocode", name])
+    assert res.exit_code == 2
+    assert message in res.stderr

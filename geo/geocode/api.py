@@ -11,6 +11,7 @@ from geo.errors import AmbiguousError, LayerError, NotFoundError, Problem, Usage
 from geo.gazetteer import build_gazetteer
 from geo.geocode.geocoder import Geocoder
 from geo.geocode.match import PRECISION_CODES, HintError, OutOfScopeError
+from geo.schema import MAX_NAME_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,11 @@ def geocode_names(names: list[str] | tuple[str, ...], *, layers_dir: str | Path 
     if country is not None and not (len(country) == 2 and country.isalpha()):
         raise UsageError(f"--country: expected an ISO 3166-1 alpha-2 code like PK, got {country!r}")
     country = country.upper() if country else None
+    for name in names:
+        if not name.strip():
+            raise UsageError("empty place name: give a name such as \"Angoor Adda\"")
+        if len(name) > MAX_NAME_CHARS:
+            raise UsageError(f"place name of {len(name):,} characters: longer than the {MAX_NAME_CHARS} a name may have")
     layers_dir = Path(layers_dir) if layers_dir is not None else None
     if geocoder is None:
         scope: tuple[str, ...] | None = None
