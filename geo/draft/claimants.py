@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 _VERBS = (r"said|says|say|saying|told|tells|claimed|claims|claiming|reported|reports|reporting|added|adds|stated|states|noted|"
@@ -19,27 +21,88 @@ GENERIC = re.compile(r"^(?:it|he|she|they|the (?:(?:health|defen[cs]e|interior|f
 #: Unnamed officials: their side is the report's dateline country when nothing else tells.
 OFFICIAL = re.compile(r"^(?:(?:the|another|a|an|one|some|other)\s+)?(?:(?:security|military|government|senior|local|intelligence|defen[cs]e|border)\s+)?"
                       r"(?:officials?|sources?|military|army|spokesman|spokesperson|authorities)$", re.I)
-#: Names and adjectives that tie a speaker to one country (lower case).
+#: Institutions and people that tie a speaker to one country, beyond the country's own names,
+#: demonyms and capitals (``geo/data/country_words.csv``, every country); lower case.
 COUNTRY_CUES = {
-    "AF": ("afghan", "afghanistan", "taliban", "kabul", "islamic emirate", "mujahid"),
-    "PK": ("pakistan", "pakistani", "ispr", "inter-services", "islamabad", "frontier corps", "rawalpindi"),
-    "TH": ("thai", "thailand", "bangkok", "royal thai"),
-    "KH": ("cambodia", "cambodian", "khmer", "phnom penh", "hun sen", "hun manet"),
-    "KG": ("kyrgyz", "kyrgyzstan", "bishkek"),
-    "TJ": ("tajik", "tajikistan", "dushanbe"),
-    "IN": ("india", "indian", "new delhi"),
-    "CN": ("china", "chinese", "beijing", "people's liberation army", "pla"),
-    "IR": ("iran", "iranian", "tehran"),
+    "AF": ("taliban", "islamic emirate", "mujahid"),
+    "PK": ("ispr", "inter-services", "frontier corps", "rawalpindi"),
+    "TH": ("royal thai",),
+    "KH": ("khmer", "hun sen", "hun manet"),
+    "CN": ("people's liberation army", "pla"),
 }
+
+
+class Cues:
+    """Words that tie a phrase to a country, matched as whole words in one pass.
+
+    ``first`` lists countries whose words win where a word names several (Congolese).
+
+    Examples
+    --------
+    >>> Cues({"SD": ["sudan", "sudanese"], "SS": ["south sudan", "south sudanese"]}).find("the South Sudanese army")
+    [(4, 'SS')]
+    """
+
+    def __init__(self, words: dict[str, Iterable[str]], first: Iterable[str] = ()):
+        self.country: dict[str, str] = {}
+        order = [*first, *(cc for cc in words if cc not in set(first))]
+        for cc in order:
+            for w in words.get(cc, ()):
+                self.country.setdefault(w.lower(), cc)
+        alts = "|".join(re.escape(w) for w in sorted(self.country, key=len, reverse=True))
+        self._re = re.compile(rf"(?<![\w-])(?:{alts})(?=(?:s|'s|’s)?(?![\w]))", re.I) if alts else None
+
+    def find(self, text: str) -> list[tuple[int, str]]:
+        """(position, ISO code) of every cue in ``text``, longest cue first where they overlap."""
+        if self._re is None:
+            return []
+        return [(m.start(), self.country[m.group(0).lower()]) for m in self._re.finditer(text)]
+
+
+@functools.lru_cache(maxsize=1)
+def country_words() -> dict[str, tuple[str, ...]]:
+    """ISO code -> the country's English names, demonyms and capitals (``geo/data/country_words.csv``)."""
+    from geo.gazetteer import packaged_path
+
+    out: dict[str, tuple[str, ...]] = {}
+    with packaged_path("country_words.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            words = [row["name"], row["official_name"], *row["demonyms"].split(";"), *row["capitals"].split(";")]
+            out[row["iso2"]] = tuple(dict.fromkeys(w.strip().lower() for w in words if w.strip()))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def default_cues() -> Cues:
+    """:data:`COUNTRY_CUES` and every country's names, demonyms and capitals."""
+    return Cues(_merge(country_words(), COUNTRY_CUES))
+
+
+def _merge(*tables: dict[str, Iterable[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for table in tables:
+        for cc, words in table.items():
+            out.setdefault(cc, []).extend(words)
+    return out
+
+
 #: Words that are not the country speaking ("the Pakistan Taliban" is not Pakistan's government).
 _NOT_A_SIDE = re.compile(r"pakistan(?:i)? taliban|tehr[ei]e?k[- ]?[ie]?[- ]?taliban|\bttp\b|state of|border of|side of", re.I)
 #: "confirmed reports of", "the claims": the verb's spelling used as a noun.
 _NOUN_USE = re.compile(r"\b(?:the|confirmed|unconfirmed|these|those|initial|earlier|some|no|such|similar|their|its)\s+$", re.I)
 _PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are|being)\s+$", re.I)
-_NON_OFFICIAL = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank)\b", re.I)
+#: Speakers who are no government: residents, analysts, aid bodies, armed groups.
+_NON_OFFICIAL = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank|"
+                           r"united nations|un|unicef|unhcr|ocha|red cross|red crescent|icrc|msf|ngos?|aid (?:group|agency|workers?)|"
+                           r"human rights watch|amnesty|ttp|tehr[ei]e?k|jaish|lashkar|militants?|rebels?|insurgents?|separatists?|"
+                           r"baloch(?:istan)? liberation)\b", re.I)
+#: A speaker's office: an unnamed holder speaks for the report's dateline country when nothing else tells.
+TITLE = re.compile(r"\b(?:officials?|spokes(?:man|woman|person)|minist(?:er|ry)|governor|lawmaker|legislator|mp|mna|mpa|senator|"
+                   r"mayor|commander|chief|police|army|military|border guards?|authorities|administration|administrator|"
+                   r"deputy commissioner|superintendent|district officer)\b", re.I)
 _STATE_MEDIA = re.compile(r"state[- ](?:run |owned )?(?:media|radio|television|tv|broadcaster|news agency)", re.I)
 _MEDIA = re.compile(r"\b(?:news|news agency|channel|tv|television|newspaper|reporters?|correspondents?|reuters|afp|ap|associated press|"
-                    r"al jazeera|bbc|rfe/rl|service|dawn|dawnnewstv|tolonews|outlet|media|broadcaster|daily|times|post|journalists?)\b", re.I)
+                    r"al jazeera|bbc|rfe/rl|(?:urdu|persian|pashto|dari|world|news) service|dawn|dawnnewstv|tolonews|outlet|media|broadcaster|daily|times|post|journalists?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -123,37 +186,74 @@ def speech_for(found: list[Speech], position: int) -> Speech | None:
     return found[0] if found else None
 
 
-def theatre_cues(claimants: list[dict], countries: dict[str, str]) -> dict[str, tuple[str, ...]]:
-    """:data:`COUNTRY_CUES` plus, for any other country, its name and the demonyms its claimant rows use.
+#: Words of a claimant's description that name no one in particular ("Ministry of Defence").
+_GENERIC_NAME_WORDS = frozenset("""ministry defence defense army government prime minister foreign interior health public border guard guards
+service services police force forces military office affairs national security committee state council lt gen col maj brig general
+colonel major spokesman spokeswoman spokesperson the of for and armed region regional provincial province district information centres
+centers relations media radio television tv news agency press department directorate command headquarters officials president
+federal royal republic islamic people's peoples""".split())
 
-    ``countries`` maps lower-case country names to ISO codes. A claimants.csv row "Armenian
-    government and army" (AM) makes "armenian" and "armenia" speak for AM.
+
+def _description_cues(text: str) -> list[str]:
+    """Acronyms and proper names in a claimants.csv description ("ISPR", "Zabihullah Mujahid", "Suranaree Task Force").
+
+    Examples
+    --------
+    >>> _description_cues("Government spokesman Zabihullah Mujahid, Inter-Services Public Relations (ISPR), Ministry of Defence")
+    ['zabihullah mujahid', 'mujahid', 'inter-services public relations', 'ispr']
     """
-    cues = {cc: set(words) for cc, words in COUNTRY_CUES.items()}
+    out = []
+    for m in re.finditer(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|for\s+|the\s+)*[A-Z][\w'’-]*)*", text):
+        words = m.group(0).split()
+        if len(words) == 1 and re.fullmatch(r"[A-Z]{2,6}", words[0]):
+            out.append(words[0].lower())
+            continue
+        named = [w for w in words if w.lower() not in _GENERIC_NAME_WORDS]
+        if len(words) < 2 or not named:
+            continue
+        out.append(" ".join(words).lower())
+        if len(named) == len(words) <= 3 and len(words[-1]) >= 5:
+            out.append(words[-1].lower())  # "Mujahid said" after "Zabihullah Mujahid"
+    return list(dict.fromkeys(out))
+
+
+def theatre_cues(claimants: list[dict], countries: dict[str, str] | None = None) -> Cues:
+    """Cues for a theatre: :func:`default_cues` plus what its ``claimants.csv`` rows name.
+
+    A row "Armenian government and army" (AM) makes "Armenian" speak for AM; a description
+    "Inter-Services Public Relations (ISPR), spokesman Zabihullah Mujahid" makes "ISPR" and
+    "Mujahid" speak for that row's country. Where a word names several countries, the theatre's win.
+    ``countries`` (lower-case names -> ISO codes) adds names the packaged table lacks.
+    """
+    own: dict[str, set[str]] = {}
     for row in claimants:
         cc = row.get("country")
-        if not cc:
+        if not cc or not isinstance(cc, str):
             continue
-        words = cues.setdefault(cc, set())
-        words.update(name for name, code in countries.items() if code == cc)
+        words = own.setdefault(cc, set())
         words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+(?:an|ian|i|ese|ish|ic)\b", f"{row.get('name', '')}"))
-    return {cc: tuple(sorted(w)) for cc, w in cues.items()}
+        words.update(_description_cues(str(row.get("description") or "")))
+    extra = {cc: [n for n, code in (countries or {}).items() if code == cc] for cc in own}
+    return Cues(_merge(own, extra, country_words(), COUNTRY_CUES), first=sorted(own))
 
 
 def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = None,
-            cues: dict[str, tuple[str, ...]] | None = None) -> str | None:
+            cues: Cues | None = None) -> str | None:
     """ISO code of the country a speaker phrase speaks for, "media", or None when nothing tells.
 
     Examples
     --------
     >>> side_of("Inter-Services Public Relations (ISPR)"), side_of("Afghanistan's TOLOnews channel"), side_of("Sources")
     ('PK', 'media', None)
+    >>> side_of("a Sudanese army spokesman"), side_of("officials in Baku")
+    ('SD', 'AZ')
     """
-    text = _NOT_A_SIDE.sub(" ", re.sub(r"media (?:wing|cell|office)", "", phrase, flags=re.I)).lower()
+    text = _NOT_A_SIDE.sub(" ", re.sub(r"media (?:wing|cell|office)", "", phrase, flags=re.I))
     if _NON_OFFICIAL.search(text):
         return "media"
-    hits = sorted((text.find(c), cc) for cc, words in (cues or COUNTRY_CUES).items() for c in words
-                  if re.search(rf"(?<![\w-]){re.escape(c)}", text))
+    hits = (cues or default_cues()).find(text)
+    if re.search(r"\bboth\b|\beach side\b", text, re.I) or (len({cc for _, cc in hits}) > 1 and re.search(r"\band\b", text)):
+        return "media"  # "officials from both countries", "Thai and Cambodian officials": no one side's claim
     if _STATE_MEDIA.search(text) and hits:
         return hits[0][1]
     if _MEDIA.search(text):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.draft.article import Article, parse_article
-from geo.draft.claimants import OFFICIAL, pick_claimant, side_of, speech_for, speeches, theatre_cues
+from geo.draft.claimants import OFFICIAL, TITLE, pick_claimant, side_of, speech_for, speeches, theatre_cues
 from geo.draft.dates import dates_in
 from geo.draft.geocoding import Locator, country_names
 from geo.draft.places import Mention, assign_roles, find_mentions
@@ -189,6 +189,20 @@ def _named_before(phrase: str, state: dict) -> str | None:
     return None
 
 
+_PRONOUN = re.compile(r"^(?:it|he|she|they|we)$", re.I)
+
+
+def _same_head_before(phrase: str, state: dict) -> tuple[str, str] | None:
+    """The latest named speaker whose phrase has this generic phrase's head word ("military", "ministry")."""
+    head = re.findall(r"[a-z]+", (phrase or "").lower())
+    if not head or _PRONOUN.match(phrase):
+        return None
+    for earlier, side in reversed(state.get("named", [])):
+        if side != "media" and re.search(rf"\b{head[-1]}\b", earlier.lower()):
+            return earlier, side
+    return None
+
+
 def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple[str | None, str | None]:
     """(speaker phrase, side) for a figure at ``pos`` in ``sent``; ``state`` carries the last speakers."""
     sp = speech_for(speeches(sent.text), pos)
@@ -199,13 +213,18 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
             return state["last"]
         return None, None
     if sp.generic or not sp.phrase:
-        return state.get("last") or (sp.phrase or None, None)
+        earlier = _same_head_before(sp.phrase, state)  # "the military" after "Pakistan's military"
+        if earlier is not None:
+            state["last"] = earlier
+            return earlier
+        if state.get("last") or not sp.phrase or _PRONOUN.match(sp.phrase):
+            return state.get("last") or (sp.phrase or None, None)
     side = side_of(sp.phrase, place_country=locator.country_of, cues=state.get("cues")) or _named_before(sp.phrase, state)
     state["paragraph"] = sent.paragraph
     base = re.match(r"\s*(?:In|From)\s+([A-Z][\w' -]+?),", sent.text[:sp.verb_start])
     if side is None and base:  # "In Bangkok, the Public Health Ministry said"
         side = locator.country_of(base.group(1), curated_only=False)
-    if side is None and OFFICIAL.match(sp.phrase):
+    if side is None and (OFFICIAL.match(sp.phrase) or TITLE.search(sp.phrase)):
         # Unnamed officials in a report with a dateline: the dateline's country (KHYBER AGENCY, Islamabad).
         side = state.get("dateline")
     # The last speaker, resolved or not: "it added" after "CRSS said" is CRSS, not an earlier minister.

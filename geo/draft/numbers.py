@@ -129,6 +129,8 @@ _MONTHS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
 def _is_date_or_name(text: str, start: int, end: int) -> bool:
     """A day of a month, a year, or a number inside a name ("BM-21", "Point 14", "F-16")."""
     before, after = text[max(0, start - 12):start], text[end:end + 12]
+    if re.search(r"\b(?:aged?|ages)\s*$", before, re.I):
+        return True  # "aged 48"
     if re.search(rf"\b(?:{_MONTHS})\.?\s*$", before, re.I) or re.match(rf"\s*(?:{_MONTHS})\b", after, re.I):
         return True
     if re.search(r"(?:[A-Za-z]-|\d[-/.]|\bPoint\s|\bNo\.?\s|\bPP\s)$", before) or re.match(r"\s*\)", after) and re.search(r"\(\s*$", before):

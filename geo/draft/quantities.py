@@ -38,9 +38,18 @@ _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|
 _TOLL = re.compile(r"(?P<w>fatalities|deaths|death toll|toll|dead|killed|casualties|injured|wounded|injuries)\b[^.;]{0,60}?"
                    r"(?:has |have |had )?(?:risen|rose|climbed|increased|reached|jumped|stands at|stood at)(?:\s+to)?\s*$", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
-_ARTICLE = re.compile(r"\b(?P<a>[Aa]n?|[Oo]ne)\s+(?P<mods>(?:[\w'’()-]+\s+){0,3}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
+_ARTICLE = re.compile(r"\b(?P<a>[Aa]n?|[Oo]ne|[Aa]nother)\s+(?P<mods>(?:[\w'’()-]+\s+){0,3}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
                       r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer)\b"
                       r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost|in|at|on|near|from|during|after|by)\b)")
+
+#: "one was killed and another injured": one more person.
+_ANOTHER = re.compile(r"\b(?P<a>[Aa]nother)\s+(?=(?:(?:was|were|is|has been|had been)\s+)?(?:injured|wounded|killed|hurt|martyred)\b)")
+
+#: One person named with a rank: "Sergeant Major Suwan Rao, aged 48, died", "Sepoy Ram Singh was martyred".
+_NAMED = re.compile(r"\b(?P<a>(?:Staff |Master |First )?(?:Sergeant|Sgt|Corporal|Cpl|Private|Pvt|Captain|Capt|Lieutenant|Lt|Major|Maj|"
+                    r"Colonel|Col|Sepoy|Naik|Lance Naik|Havildar|Subedar|Rifleman|Gunner|Constable|Jawan)\.?(?: Major| Colonel)?)"
+                    r"(?=(?:\s+[A-Z][\w'’-]+){1,3}(?:,[^,.;]{1,40},)?\s+(?:(?:was|has been|had been)\s+)?"
+                    r"(?:killed|died|martyred|embraced|injured|wounded|shot dead|lost his life)\b)")
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,7 @@ def counts_in(sentence: str) -> list[Count]:
     """
     figures: list[Figure] = find_figures(sentence)
     taken = [(f.start, f.end) for f in figures]
-    for m in _ARTICLE.finditer(sentence):
+    for m in [*_ARTICLE.finditer(sentence), *_ANOTHER.finditer(sentence), *_NAMED.finditer(sentence)]:
         if not any(s <= m.start("a") < e for s, e in taken):
             figures.append(Figure(None, 1, None, m.start("a"), m.end("a"), m.group("a")))
     out = []
