@@ -68,7 +68,7 @@ def score_claims(gold: list[dict], draft: dict, claimants: dict[str, str | None]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=["dev", "heldout"])
+    ap.add_argument("--split", help="only the reports of this split (dev, heldout, blind-5, ...)")
     ap.add_argument("--json", action="store_true", help="print the per-report figures as JSON")
     args = ap.parse_args()
     cache: dict[str, tuple] = {}
@@ -97,7 +97,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['id']:32} {r['split']:8} {r['places_found']:>4}/{r['places']:<5} {r['drafted_right']:>5}/{r['drafted']:<5} "
               f"{r['figures_found']:>3}/{r['figures']:<5} {r['claimant_right']:>3}/{r['figures_found']:<5} {r['seconds']:>6}")
-    for split in ("dev", "heldout"):
+    for split in dict.fromkeys(r["split"] for r in sorted(rows, key=lambda r: r["split"])):
         sel = [r for r in rows if r["split"] == split]
         if not sel:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -351,8 +352,51 @@ def test_cli_exit_codes(tmp_path):
 
 def test_corpus_reports_cite_their_source():
     anns = [json.loads(p.read_text()) for p in sorted(REPORTS.glob("*.json"))]
-    assert len(anns) >= 12 and {a["split"] for a in anns} == {"dev", "heldout"}
+    assert len(anns) >= 12 and "dev" in {a["split"] for a in anns}
+    assert all(re.fullmatch(r"dev|heldout|blind-\d+", a["split"]) for a in anns)  # dev, or the blind run that first scored it
     for a in anns:
         assert (REPORTS / f"{a['id']}.txt").is_file() and a["outlet"] and dt.date.fromisoformat(a["published"])
         assert a["url"] or a["id"].startswith("seed-")
         assert len((REPORTS / f"{a['id']}.txt").read_text().split()) < 400  # short excerpts only
+
+
+# --- reports from theatres the rules never saw (blind runs 5 and 6) -----------------------------
+
+@pytest.mark.parametrize("phrase, side", [
+    ("a Sudanese army spokesman", "SD"),            # every country's demonym, from geo/data/country_words.csv
+    ("officials in Baku", "AZ"),                    # ... and capital
+    ("the South Sudanese army", "SS"),              # the longest name wins over "Sudanese"
+    ("Kyrgyz officials", "KG"),                     # a "-stan" name's stem
+    ("officials from both countries", "media"),     # no one side's claim
+    ("Thai and Cambodian officials", "media"),
+    ("a spokesman for Jaish al-Adl", "media"),      # an armed group is no government
+    ("an Afghan government official and a resident", "AF"),
+    ("a resident", "media"),
+])
+def test_side_of_any_country(phrase, side):
+    assert side_of(phrase) == side
+
+
+def test_an_unnamed_local_official_speaks_for_where_the_incident_is(tmp_path):
+    root = tmp_path / "et-sd"
+    shutil.copytree(REPORTS / "theatres" / "kg-tj", root)
+    (root / "theatre.toml").write_text('name = "Ethiopia–Sudan"\nborder_name = "Ethiopia–Sudan border"\ncountries = ["ET", "SD"]\n')
+    (root / "claimants.csv").write_text("claimant_id,name,country,description\net-govt,Ethiopian government,ET,\n"
+                                        "sd-govt,Sudanese government,SD,\nmedia,News media,,\n")
+    d = draft_report("At least 20 soldiers were killed in clashes near Gedaref, a local official said. "
+                     "Officials said 30 were wounded on both sides.", published="2021-11-28", layers=root)
+    assert [(c["best"] or c["low"], c["claimant"]) for c in d.claims] == [(20, "sd-govt"), (30, "media")]
+
+
+def test_a_dateline_on_its_own_line_a_capital_and_initials_are_places():
+    d = draft_report("MUZAFFARABAD, Pakistan\n\nTroops fired on posts in Jammu’s R.S. Pora. Islamabad lodged a protest with Tehran.",
+                     published="2020-11-13", layers=REPORTS / "theatres" / "ir-pk")
+    roles = {s["name"]: s["role"] for s in d.sites}
+    assert roles.get("MUZAFFARABAD") == "dateline" and roles.get("Tehran") == "metonym"
+    assert [s.text for s in split_sentences("Fire hit R.S. Pora. Two died.")] == ["Fire hit R.S. Pora.", "Two died."]
+
+
+def test_a_hedged_range_is_one_figure_and_a_subset_is_not_counted():
+    assert [(f.low, f.best, f.high) for f in find_figures("at least eight to 10 terrorists")] == [(8, None, 10)]
+    counts = counts_in("Six people, including a mother and her three young children, were killed and another injured.")
+    assert [(c.quantity, c.best) for c in counts] == [("killed", 6), ("wounded", 1)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -62,13 +61,12 @@ class Cues:
 @functools.lru_cache(maxsize=1)
 def country_words() -> dict[str, tuple[str, ...]]:
     """ISO code -> the country's English names, demonyms and capitals (``geo/data/country_words.csv``)."""
-    from geo.gazetteer import packaged_path
+    from geo.draft.geocoding import country_rows
 
     out: dict[str, tuple[str, ...]] = {}
-    with packaged_path("country_words.csv").open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            words = [row["name"], row["official_name"], *row["demonyms"].split(";"), *row["capitals"].split(";")]
-            out[row["iso2"]] = tuple(dict.fromkeys(w.strip().lower() for w in words if w.strip()))
+    for row in country_rows():
+        words = [row["name"], row["official_name"], *row["demonyms"].split(";"), *row["capitals"].split(";")]
+        out[row["iso2"]] = tuple(dict.fromkeys(w.strip().lower() for w in words if w.strip()))
     return out
 
 
@@ -90,16 +88,22 @@ def _merge(*tables: dict[str, Iterable[str]]) -> dict[str, list[str]]:
 _NOT_A_SIDE = re.compile(r"pakistan(?:i)? taliban|tehr[ei]e?k[- ]?[ie]?[- ]?taliban|\bttp\b|state of|border of|side of", re.I)
 #: "confirmed reports of", "the claims": the verb's spelling used as a noun.
 _NOUN_USE = re.compile(r"\b(?:the|confirmed|unconfirmed|these|those|initial|earlier|some|no|such|similar|their|its)\s+$", re.I)
-_PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are|being)\s+$", re.I)
-#: Speakers who are no government: residents, analysts, aid bodies, armed groups.
-_NON_OFFICIAL = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank|"
-                           r"united nations|un|unicef|unhcr|ocha|red cross|red crescent|icrc|msf|ngos?|aid (?:group|agency|workers?)|"
-                           r"human rights watch|amnesty|ttp|tehr[ei]e?k|jaish|lashkar|militants?|rebels?|insurgents?|separatists?|"
-                           r"baloch(?:istan)? liberation)\b", re.I)
+_PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are|being)\s+(?:\w+ly\s+)?$", re.I)
+#: Speakers who are no government: people (residents, analysts, doctors) ...
+_PEOPLE = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank|tribesmen|"
+                     r"tribal elders?|elders?|doctors?)\b", re.I)
+#: ... and bodies (the UN, aid groups, armed groups, militias).
+_BODIES = re.compile(r"\b(?:united nations|un|unicef|unhcr|ocha|red cross|red crescent|icrc|msf|ngos?|aid (?:group|agency|workers?)|"
+                     r"human rights watch|amnesty|ttp|tehr[ei]e?k|jaish|lashkar|militants?|rebels?|insurgents?|separatists?|"
+                     r"baloch(?:istan)? liberation|militias?)\b", re.I)
+_OFFICE_WORD = re.compile(r"\b(?:government|officials?|ministry|army|police|spokes(?:man|woman|person))\b", re.I)
+#: A headline's attribution after a colon: "... kill six Afghans: official", "...: Pakistan army".
+_HEADLINE_TAG = re.compile(r":\s*(?P<np>(?:an?\s+)?(?:[\w'’-]+\s+){0,3}(?:officials?|police|army|military|ministry|sources?|governor|"
+                           r"spokesman|spokesperson|report|media|ISPR))\s*$", re.I)
 #: A speaker's office: an unnamed holder speaks for the report's dateline country when nothing else tells.
 TITLE = re.compile(r"\b(?:officials?|spokes(?:man|woman|person)|minist(?:er|ry)|governor|lawmaker|legislator|mp|mna|mpa|senator|"
-                   r"mayor|commander|chief|police|army|military|border guards?|authorities|administration|administrator|"
-                   r"deputy commissioner|superintendent|district officer)\b", re.I)
+                   r"mayor|commander|chief|police|army|military|border guards?|authorities|administration|administrator|director|head|"
+                   r"commissioner|superintendent|inspector|officer|provincial|district|forces|troops|ministry)\b", re.I)
 _STATE_MEDIA = re.compile(r"state[- ](?:run |owned )?(?:media|radio|television|tv|broadcaster|news agency)", re.I)
 _MEDIA = re.compile(r"\b(?:news|news agency|channel|tv|television|newspaper|reporters?|correspondents?|reuters|afp|ap|associated press|"
                     r"al jazeera|bbc|rfe/rl|(?:urdu|persian|pashto|dari|world|news) service|dawn|dawnnewstv|tolonews|outlet|media|broadcaster|daily|times|post|journalists?)\b", re.I)
@@ -148,6 +152,9 @@ def speeches(sentence: str) -> list[Speech]:
     for m in _ACCORDING.finditer(sentence):
         np = _clean(m.group("np"))
         out.append(Speech(np, m.start(), bool(GENERIC.match(np))))
+    tag = _HEADLINE_TAG.search(sentence)
+    if tag:  # "Rockets fired by Pakistani forces kill six Afghans: official"
+        out.append(Speech(_clean(tag.group("np")), tag.start(), False))
     for m in _SPEECH.finditer(sentence):
         left = sentence[:m.start()]
         if any(abs(s.verb_start - m.start()) < 25 and s.verb_start <= m.start() for s in out) or _PASSIVE.search(left) \
@@ -249,9 +256,9 @@ def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = 
     ('SD', 'AZ')
     """
     text = _NOT_A_SIDE.sub(" ", re.sub(r"media (?:wing|cell|office)", "", phrase, flags=re.I))
-    if _NON_OFFICIAL.search(text):
-        return "media"
     hits = (cues or default_cues()).find(text)
+    if _BODIES.search(text) or (_PEOPLE.search(text) and not _OFFICE_WORD.search(text)):
+        return "media"  # "a resident said"; but "an Afghan government official and a resident" is the official
     if re.search(r"\bboth\b|\beach side\b", text, re.I) or (len({cc for _, cc in hits}) > 1 and re.search(r"\band\b", text)):
         return "media"  # "officials from both countries", "Thai and Cambodian officials": no one side's claim
     if _STATE_MEDIA.search(text) and hits:

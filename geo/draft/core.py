@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,6 +190,8 @@ def _named_before(phrase: str, state: dict) -> str | None:
     return None
 
 
+#: A short line ending in a colon: a heading over a list.
+_HEADING = re.compile(r"(?:\S+\s+){0,7}\S+:")
 _PRONOUN = re.compile(r"^(?:it|he|she|they|we)$", re.I)
 
 
@@ -225,8 +228,16 @@ def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple
     if side is None and base:  # "In Bangkok, the Public Health Ministry said"
         side = locator.country_of(base.group(1), curated_only=False)
     if side is None and (OFFICIAL.match(sp.phrase) or TITLE.search(sp.phrase)):
-        # Unnamed officials in a report with a dateline: the dateline's country (KHYBER AGENCY, Islamabad).
-        side = state.get("dateline")
+        # Unnamed officials: the dateline's country (KHYBER AGENCY, Islamabad). An office held somewhere
+        # ("a local official", "police officer X", "the provincial director") also takes the country where
+        # its sentence, or else the report, places the incident; bare "officials" or "sources" do not.
+        earlier = _same_head_before(sp.phrase, state)  # "another official" after "a security official in Dir"
+        side = earlier[1] if earlier else state.get("dateline")
+        anonymous = re.search(r"\bsources?\b", sp.phrase, re.I) or (OFFICIAL.match(sp.phrase) and not re.search(r"\blocal\b", sp.phrase, re.I))
+        if side is None and not anonymous:
+            side = state.get("here") or state.get("incident_country")
+        if anonymous and re.search(r"\b(?:both|either) (?:sides|countries)\b", sent.text, re.I):
+            side = None  # "wounding 30 others on both sides, officials said": no one side's figure
     # The last speaker, resolved or not: "it added" after "CRSS said" is CRSS, not an earlier minister.
     state["last"] = (sp.phrase, side)
     if side is not None:
@@ -240,9 +251,15 @@ def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict
     out, new, seen = [], {}, set()
     state = {"dateline": next((m.match.country for m in mentions if m.role == "dateline" and m.match is not None), None),
              "cues": theatre_cues(claimants, country_names())}
+    incident = [(m.sentence, m.match.country) for m in mentions if m.role == "incident" and m.match is not None and m.match.country]
+    state["incident_country"] = Counter(cc for _, cc in incident).most_common(1)[0][0] if incident else None
     for si, sent in enumerate(sentences):
         counts = counts_in(sent.text)
         state["intro"] = si > 0 and sentences[si - 1].text.rstrip().endswith(":")
+        here = {cc for i, cc in incident if i == si}
+        state["here"] = here.pop() if len(here) == 1 else None
+        if _HEADING.fullmatch(sent.text.strip()):
+            continue  # "Cities Affected and Reported Damage:" introduces a list; it says nothing itself
         if not counts:
             if speeches(sent.text):
                 _attribute(sent, len(sent.text), state, locator)

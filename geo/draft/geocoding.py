@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 from dataclasses import replace
@@ -35,6 +36,25 @@ def country_names() -> dict[str, str]:
         out[row["name"].lower()] = code
     out.update({"burma": "MM", "the united states": "US", "us": "US", "uk": "GB", "britain": "GB"})
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def country_rows() -> tuple[dict, ...]:
+    """Rows of ``geo/data/country_words.csv``: iso2, name, official_name, demonyms and capitals (";"-separated)."""
+    from geo.gazetteer import packaged_path
+
+    with packaged_path("country_words.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+@functools.lru_cache(maxsize=1)
+def _capitals() -> dict[str, str]:
+    return {c.strip().lower(): row["iso2"] for row in country_rows() for c in row["capitals"].split(";") if c.strip()}
+
+
+def capital_country(name: str) -> str | None:
+    """ISO code of the country whose capital ``name`` is ("Tehran" -> "IR"), else None."""
+    return _capitals().get(name.strip().lower())
 
 
 class Locator:

@@ -21,14 +21,15 @@ _HEDGE_HIGH = r"up to|as many as|at most|a maximum of|no more than"
 _HEDGE_BELOW = r"fewer than|less than|under|nearly|almost|just under"
 _HEDGE_ABOUT = r"about|around|some|roughly|approximately|an estimated|nearly|close to"
 FIGURE_RE = re.compile(
-    rf"(?P<range>(?:between\s+)?(?P<a>{_NUM})(?:\s+(?:and|to|or)\s+|(?<=\d)\s*[-–]\s*(?=\d))(?P<b>{_NUM})(?!\s*(?:-|–)?\s*year))"
+    rf"(?P<range>(?:(?:{_HEDGE_LOW}|{_HEDGE_ABOUT}|{_HEDGE_MORE})\s+)?(?:between\s+)?(?P<a>{_NUM})(?:\s+(?:and|to|or)\s+|(?<=\d)\s*[-–]\s*(?=\d))(?P<b>{_NUM})(?!\s*(?:-|–)?\s*year))"
     rf"|(?:\b(?P<hedge>{_HEDGE_LOW}|{_HEDGE_MORE}|{_HEDGE_HIGH}|{_HEDGE_BELOW}|{_HEDGE_ABOUT})\s+)?(?:(?P<vague>tens of thousands|dozens|scores|hundreds|thousands|a dozen)|(?P<n>{_NUM})(?P<dozen>\s+dozen)?)(?!\s*(?:-|–)\s*year|-)",
     re.I,
 )
 #: What follows a number that is not a count of people or things (units, times, ages).
 _NOT_A_COUNT = re.compile(
     r"^\s*(?:%|percent|per cent|km|kilomet|metre|meter|mile|kg|hours?|hrs?|minutes?|days?|weeks?|months?|years?|decades?|"
-    r"centur|a\.m|p\.m|am\b|pm\b|gmt|utc|o'clock|-year|-kilomet|-mile|[-–]\s*\d|:\d|\(\d|st\b|nd\b|rd\b|th\b|times\b)", re.I)
+    r"centur|a\.m|p\.m|am\b|pm\b|gmt|utc|o'clock|-year|-kilomet|-mile|[-–]\s*\d|:\d|\(\d|st\b|nd\b|rd\b|th\b|times\b|"
+    r"battalions?\b|brigades?\b|regiments?\b|divisions?\b|corps\b|squadrons?\b|wing\b|sectors?\b|infantry\b)", re.I)
 
 
 @dataclass(frozen=True)

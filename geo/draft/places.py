@@ -5,31 +5,37 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from geo.draft.geocoding import Locator, country_names, distance_km
+from geo.draft.geocoding import Locator, capital_country, country_names, distance_km
 from geo.draft.sentences import Sentence
 from geo.geocode import Match
 
-_WORD = r"(?:[A-Z][\w’'.-]*[\w]|[A-Z])"
+_WORD = r"(?:(?:[A-Z]\.){2,3}(?=\s+[A-Z])|[A-Z][\w’'.-]*[\w]|[A-Z])"
 _RUN = re.compile(rf"{_WORD}(?:(?:\s+|-)(?:{_WORD}|(?:al|el|e|ul|i|de|du|la)(?=[\s-][A-Z])))*")
 #: Lower-case words after a name that make it a place, and the precision they imply.
 KEYWORDS = {"province": "province", "region": "province", "state": "province", "district": "district", "agency": "district",
             "tehsil": "district", "subdistrict": "district", "county": "district", "area": None, "village": "point",
             "town": "point", "city": "point", "valley": None, "crossing": "point", "border crossing": "point",
             "border post": "point", "post": "point", "pass": "point", "temple": "point", "river": None, "commune": "point",
-            "market": "point", "bazaar": "point", "hill": "point", "mountains": None, "checkpoint": "point"}
+            "market": "point", "bazaar": "point", "hill": "point", "mountains": None, "checkpoint": "point", "sector": None}
 _KEY_AFTER = re.compile(r"^\s+(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r")\b", re.I)
-_KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing)\s+of\s+$", re.I)
-_PREP = re.compile(r"\b(?:in|at|near|from|into|outside|across|toward|towards|around|to|of|between|including|included)\s+(?:the\s+)?$", re.I)
+_KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing|"
+                     r"residents?|natives?)\s+of\s+$", re.I)
+#: A name that heads a list ending in a keyword: "Uri, Karnah and Tangdhar sectors".
+_LIST_AFTER = re.compile(r"^(?:,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)*,?\s+(?:and|or)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*\s+"
+                         r"(?:sectors|districts|villages|provinces|areas|towns|regions|crossings|posts)\b")
+_PREP = re.compile(r"\b(?:in|at|near|from|into|outside|across|toward|towards|around|to|of|between|including|included)\s+(?:the\s+)?"
+                   r"(?:(?!(?:which|that|a|an|its|their|his|her)\b)[a-z]+\s+)?$", re.I)
 #: Keywords kept in the geocoder query ("Preah Vihear temple" is the temple, not the province).
 _KEEP = {"province": "province", "district": "district", "region": "region", "temple": "Temple", "pass": "Pass",
          "crossing": "crossing", "valley": "Valley", "river": "River"}
 _NEAR = re.compile(r"\b(?:in|at|near|including|outside|close to)\s+(?:the\s+)?(?:[a-z]+\s+)?$", re.I)
-_KEY_IN_NAME = re.compile(r"\s(?:Temple|District|Province|Village|Valley|River|Pass|Crossing|Area|Region|Camp|Post)$")
+_KEY_IN_NAME = re.compile(r"\s(?:Temple|District|Province|Village|Valley|River|Pass|Crossing|Area|Region|Camp|Post|Mosque|Masjid|"
+                          r"Bridge|Dam|Airport|Airbase|Cantonment|Sector)$")
 _TITLE = re.compile(r"\b(?:president|minister|general|gen|lt|col|maj|major|spokesman|spokeswoman|spokesperson|mr|mrs|ms|dr|maulavi|mullah|"
                     r"sheikh|captain|commander|chief|mna|senator|ambassador|analyst|governor|said|says|told|by)\.?\s+$", re.I)
 #: Words that never start or make up a place name in the reports (days, months, bodies, titles).
 NON_PLACE = set("""monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-september october november december the a an this that these those in on at but and or as if it its he she they we
+september october november december jan feb mar apr jun jul aug sep sept oct nov dec the a an this that these those in on at but and or as if it its he she they we
 ministry army forces force defence defense foreign affairs government police corps command council news agency reuters afp
 press times service university party ttp ispr gmt utc islamic state prime minister president general gen lt col maj
 durand line facebook twitter x telegram whatsapp taliban tehreek tehrik tehreek-i-taliban inter-services public relations
@@ -41,13 +47,14 @@ saudi qatari russian american british""".split())
 EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"
                    r"blasts?|explosions?|bomb\w*|killed|dead|died|wounded|injured|martyred|skirmish\w*|gunfight|shootout|rockets?|"
                    r"mortars?|deploy\w*|captured|destroyed|displaced|landmine|mine|drones?|assault|raid\w*|targeted|hit|violence|"
-                   r"incident|face-off|exchange|conflict|took place|took positions|shot)\b", re.I)
-_METONYM = re.compile(r"^(?:\s+(?:has\s+|had\s+|also\s+)?(?:denied|denies|said|says|accused|accuses|asked|responded|rejected|blamed|"
+                   r"incident|face-off|exchange|conflict|took place|took positions|shot|injur\w*|casualt\w*|ceasefire violations?)\b", re.I)
+_METONYM = re.compile(r"^(?:\s+(?:has\s+|had\s+|also\s+)?(?:denied|denies|said|says|accused|accuses|asked|responded|rejected|blamed|lodged|"
                       r"claimed|insisted|warned|urged|demanded|condemned|summoned|did not|does not|has not|had not|has viewed|"
                       r"views|wants|will|would|(?:has|had|have)\s+(?!been\b)(?:not\s+)?[a-z]+ed)\b|[’']s\s+(?:claim|position|engagement|decision|government|request|demand|response|"
                       r"accusations?|relations|ties|policy)\b)", re.I)
 _BASE_BEFORE = re.compile(r"(?:news conference|press conference|briefing|reporting|contributed reporting|a resident)\s+(?:in|from|of)\s+(?:the\s+)?$", re.I)
-_DATELINE_AFTER = re.compile(r"^\s*(?:,[^—–:.]{0,40})?\s*(?:\([^)]{0,30}\))?\s*(?:—|–|--|-\s|:)")
+_DATELINE_AFTER = re.compile(r"^(?:/[A-Z][A-Z ]+)*\s*(?:,[^—–:.\n]{0,40})?\s*(?:\([^)]{0,30}\))?\s*(?:—|–|--|-\s|:|\n|$)"
+                             r"|^,\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ def _runs(text: str) -> list[tuple[int, int]]:
         piece = text[s:e]
         for part in re.finditer(r"[^’']+(?:[’']s\b)?", piece):
             ps, pe = s + part.start(), s + part.end()
+            ps += len(text[ps:pe]) - len(text[ps:pe].lstrip())  # "Jammu’s R.S. Pora": the part after the possessive
             chunk = text[ps:pe]
             if re.search(r"[’']s$", chunk):
                 pe -= 2
@@ -139,12 +147,17 @@ def _mention_in_run(text: str, sent: Sentence, si: int, run: tuple[int, int], lo
         before, after = text[max(sent.start, cs - 60):cs], text[ce:ce + 40]
         if _TITLE.search(before):
             return None
+        if re.match(r"\s+(?:news\b|agency\b|tv\b|television\b|radio\b)", after, re.I):
+            return None  # "Fars news agency", "Tolo TV": an outlet
         kw = _KEY_AFTER.match(after)
-        listed = prev[0] and re.fullmatch(r"\s*(?:,|,?\s+and|,?\s+or)\s*", text[prev[1]:cs] if prev[1] >= 0 else "x")
+        listed = prev[0] and re.fullmatch(r"(?:\s+(?:district|province|region|sector|area|village|town|city)s?)?\s*(?:,|,?\s+and|,?\s+or)\s*",
+                                          text[prev[1]:cs] if prev[1] >= 0 else "x")
+        capital = capital_country(name)
         cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or re.match(r"-based\b", after)
-                   or name.lower() in known or re.fullmatch(r"[-*•]\s*", text[sent.start:cs]))
+                   or name.lower() in known or re.fullmatch(r"[-*•]\s*", text[sent.start:cs]) or capital
+                   or _LIST_AFTER.match(text[ce:ce + 120]) or re.search(r"\b[A-Z][\w-]+[’']s\s+$", before))
         query = _title(name) + (f" {_KEEP.get(kw.group(1).lower(), '')}".rstrip() if kw else "")
-        hint = _context_hint(text, sent, cs, ce)
+        hint = _context_hint(text, sent, cs, ce) or ({"country": capital} if capital else {})
         m, conf = locator.locate(query, **hint)
         if m is None and query != _title(name):
             m, conf = locator.locate(_title(name), **hint)
@@ -175,7 +188,7 @@ def _drop_far_namesakes(mentions: list[Mention]) -> list[Mention]:
     """
     out: list[Mention] = []
     for m in mentions:
-        if m.match is not None and m.match.origin == "geonames" and m.match.precision in ("point", "near"):
+        if m.match is not None and m.match.origin == "geonames" and m.match.precision in ("point", "near") and not capital_country(m.name):
             # Against the places kept before it: the first place a sentence names sets its context.
             others = [o.match for o in out if o.sentence == m.sentence and o.match is not None and o.match.place_id != m.match.place_id]
             if others and min(distance_km(m.match.lat, m.match.lon, o.lat, o.lon) - o.radius_km for o in others) > NAMESAKE_KM:
@@ -205,7 +218,8 @@ def _dateline(text: str, sent: Sentence, start: int, end: int) -> bool:
     """A dateline: the first words of an opening paragraph, before a dash or colon ("SURIN, Thailand —")."""
     if sent.paragraph > 2 or not sent.first_in_paragraph:
         return False
-    return not text[sent.start:start].strip(" (") and bool(_DATELINE_AFTER.match(text[end:end + 60]))
+    lead = text[sent.start:start].strip(" (")
+    return (not lead or bool(re.fullmatch(r"(?:[A-Z][A-Z ]+/)+", lead))) and bool(_DATELINE_AFTER.match(text[end:end + 60]))
 
 
 def _contains(area: Match, other: Match) -> bool:
@@ -224,7 +238,7 @@ def _role(text: str, sent: Sentence, m: Mention, same: list[Mention], previous: 
             re.fullmatch(r"\s*(?:In|From)\s+", text[sent.start:m.start]) and re.search(r"\b(?:said|says|told)\b", sent.text)):
         return "speaker_base"
     if m.match is not None and m.match.precision == "point" and (_METONYM.match(after) and not _PREP.search(before)
-                                                                 or re.search(r"(?:concerns|protest)\s+to\s+$", before)):
+                                                                 or re.search(r"(?:concerns|protest)\s+(?:to|with)\s+$", before)):
         return "metonym"
     if m.match is not None and m.match.precision in ("province", "country"):
         others = [o for o in same if o is not m and o.match is not None and o.match.precision not in ("province", "country")]

@@ -37,6 +37,8 @@ _BACK = re.compile(r"(?:(?P<t>killed|killing|kill|wounded|wounding|injuring|inju
 _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|which|who|it|this)\b", re.I)
 _TOLL = re.compile(r"(?P<w>fatalities|deaths|death toll|toll|dead|killed|casualties|injured|wounded|injuries)\b[^.;]{0,60}?"
                    r"(?:has |have |had )?(?:risen|rose|climbed|increased|reached|jumped|stands at|stood at)(?:\s+to)?\s*$", re.I)
+#: Inside an "including ..." clause: "six people, including a mother and her three children, were killed".
+_INSIDE_INCLUDING = re.compile(r"\b(?:including|among them)\b[^,;:.()]*$", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
 _ARTICLE = re.compile(r"\b(?P<a>[Aa]n?|[Oo]ne|[Aa]nother)\s+(?P<mods>(?:[\w'’()-]+\s+){0,3}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
                       r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer)\b"
@@ -138,7 +140,8 @@ def counts_in(sentence: str) -> list[Count]:
             figures.append(Figure(None, 1, None, m.start("a"), m.end("a"), m.group("a")))
     out = []
     for f in sorted(figures, key=lambda f: f.start):
-        if _SUBSET.search(sentence[:f.start]) or re.match(r"\s+of\s+(?:the|these|those)\b", sentence[f.end:]):
+        if _SUBSET.search(sentence[:f.start]) or _INSIDE_INCLUDING.search(sentence[:f.start]) \
+                or re.match(r"\s+of\s+(?:the|these|those)\b", sentence[f.end:]):
             continue
         np = _NP.match(sentence[f.end:])
         if np is None and _counts_something_else(sentence[f.end:]):

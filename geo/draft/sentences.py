@@ -53,7 +53,8 @@ def split_sentences(text: str) -> list[Sentence]:
             word = re.search(r"([A-Za-z.]+)\.$", para[cut:m.start() + 1])
             if para[m.start()] == "." and word and word.group(1).lower().rstrip(".") in ABBREVIATIONS:
                 continue
-            if para[m.start()] == "." and word and len(word.group(1)) == 1:  # an initial: "Abdul R. Khan"
+            if para[m.start()] == "." and word and (len(word.group(1)) == 1 or re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word.group(1))):
+                # an initial or initials: "Abdul R. Khan", "R.S. Pora", "K.K. Sharma"
                 continue
             out.extend(_make(text, p0 + cut, p0 + m.end(), pi, first))
             first = False
