@@ -400,3 +400,27 @@ def test_a_hedged_range_is_one_figure_and_a_subset_is_not_counted():
     assert [(f.low, f.best, f.high) for f in find_figures("at least eight to 10 terrorists")] == [(8, None, 10)]
     counts = counts_in("Six people, including a mother and her three young children, were killed and another injured.")
     assert [(c.quantity, c.best) for c in counts] == [("killed", 6), ("wounded", 1)]
+
+
+def test_a_later_he_said_is_the_office_holder_named_before():
+    d = draft_report("The Pakistani army said 17 people were wounded.\n\nIn Afghanistan, a spokesman for Kandahar’s governor, "
+                     "Ataullah Zaid, appeared to link the clashes with new checkpoints.\n\nHe said one Taliban fighter was killed.",
+                     published="2022-12-11")
+    assert [(c["best"], c["claimant"]) for c in d.claims] == [(17, "pk-govt"), (1, "af-taliban")]
+
+
+@pytest.mark.parametrize("sentence, claimant", [
+    ("Thailand announced it was suspending the accord after a landmine blast injured two Thai soldiers.", "media"),
+    ("Hun Sen has said nothing since the clash, in which five Thais were wounded.", "media"),
+    ("Islamabad warned of consequences over actions the Afghan Taliban say killed five women.", "af-taliban"),
+    ("A doctor with a government-run hospital in Chaman told reporters that 27 people were injured.", "media"),
+])
+def test_who_a_figure_belongs_to(sentence, claimant):
+    (c,) = draft_report(sentence, published="2025-11-10").claims
+    assert c["claimant"] == claimant
+
+
+def test_fled_is_displaced_and_killed_and_wounded_is_casualties():
+    assert [(c.quantity, c.low) for c in counts_in("Dozens of people have been killed and wounded in the incursion.")] == [("casualties", 24)]
+    assert [(c.quantity, c.best) for c in counts_in("Two were killed and wounded three.")] == [("killed", 2), ("wounded", 3)]
+    assert [c.quantity for c in counts_in("Tens of thousands of villagers fled the shelling.")] == ["displaced"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 _VERBS = (r"said|says|say|saying|told|tells|claimed|claims|claiming|reported|reports|reporting|added|adds|stated|states|noted|"
           r"confirmed|confirms|admitted|admits|asserted|alleged|alleges|announced|announces|accused|denied|insisted|warned|"
-          r"maintained|has learnt|has learned|quoted|estimated|put the toll|blamed|confirming|confirmed")
+          r"maintained|has learnt|has learned|quoted|estimated|put the toll|blamed|confirming|confirmed|posted|tweeted|wrote")
 _SPEECH = re.compile(rf"\b(?P<v>{_VERBS})\b", re.I)
 _ACCORDING = re.compile(r"\b(?:according to|citing|as reported by|reported by|quoted by)\s+(?P<np>[^,.;:]{2,90})", re.I)
 _TRIM_LEFT = re.compile(r"^(?:and|but|while|as|also|meanwhile|later|however|then|in a statement|on \w+|the official)\s*,?\s+", re.I)
@@ -91,12 +91,12 @@ _NOUN_USE = re.compile(r"\b(?:the|confirmed|unconfirmed|these|those|initial|earl
 _PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are|being)\s+(?:\w+ly\s+)?$", re.I)
 #: Speakers who are no government: people (residents, analysts, doctors) ...
 _PEOPLE = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank|tribesmen|"
-                     r"tribal elders?|elders?|doctors?)\b", re.I)
+                     r"tribal elders?|elders?|doctors?|dr|hospitals?|medical superintendent)\b", re.I)
 #: ... and bodies (the UN, aid groups, armed groups, militias).
 _BODIES = re.compile(r"\b(?:united nations|un|unicef|unhcr|ocha|red cross|red crescent|icrc|msf|ngos?|aid (?:group|agency|workers?)|"
                      r"human rights watch|amnesty|ttp|tehr[ei]e?k|jaish|lashkar|militants?|rebels?|insurgents?|separatists?|"
                      r"baloch(?:istan)? liberation|militias?)\b", re.I)
-_OFFICE_WORD = re.compile(r"\b(?:government|officials?|ministry|army|police|spokes(?:man|woman|person))\b", re.I)
+_OFFICE_WORD = re.compile(r"\b(?:government(?!-)|officials?|ministry|army|police|spokes(?:man|woman|person))\b", re.I)
 #: A headline's attribution after a colon: "... kill six Afghans: official", "...: Pakistan army".
 _HEADLINE_TAG = re.compile(r":\s*(?P<np>(?:an?\s+)?(?:[\w'’-]+\s+){0,3}(?:officials?|police|army|military|ministry|sources?|governor|"
                            r"spokesman|spokesperson|report|media|ISPR))\s*$", re.I)
@@ -155,14 +155,18 @@ def speeches(sentence: str) -> list[Speech]:
     tag = _HEADLINE_TAG.search(sentence)
     if tag:  # "Rockets fired by Pakistani forces kill six Afghans: official"
         out.append(Speech(_clean(tag.group("np")), tag.start(), False))
+    prev_end = 0
     for m in _SPEECH.finditer(sentence):
-        left = sentence[:m.start()]
+        # The subject of this verb is after the previous one: "Islamabad warned ... over actions the Afghan Taliban say ..."
+        left, prev_end = sentence[prev_end:m.start()], m.end()
+        if re.match(r"\s+(?:nothing|no comment)\b", sentence[m.end():]):
+            continue  # "Hun Sen has said nothing since the clash, in which ..."
         if any(abs(s.verb_start - m.start()) < 25 and s.verb_start <= m.start() for s in out) or _PASSIVE.search(left) \
                 or _NOUN_USE.search(left) or re.match(r"\s+of\b", sentence[m.end():]):
             continue
         if m.group("v").lower().endswith("ing"):
             # "with the Afghan side confirming ...": the subject is right before; "while claiming": said before
-            np = re.search(r"\bwith\s+((?:the\s+)?[\w'’ -]{2,60})$", left.rstrip())
+            np = re.search(r"\bwith\s+((?:the\s+)?[\w'’ -]{2,60})$", sentence[:m.start()].rstrip())
             out.append(Speech(_clean(np.group(1)), m.start(), False) if np else Speech("", m.start(), True))
             continue
         right = _clean(re.split(r"[,.;:]", sentence[m.end():], maxsplit=1)[0])
@@ -170,7 +174,7 @@ def speeches(sentence: str) -> list[Speech]:
             np = right  # "..., said Mehmood Jan Babar"
         else:
             np = _left_phrase(left) or right
-            rel = re.search(r"([A-Z][^,;:]{1,60}),\s+(?:which|who)\b[^,]*$", left)
+            rel = re.search(r"([A-Z][^,;:]{1,60}),\s+(?:which|who)\b[^,]*$", sentence[:m.start()])
             if re.fullmatch(r"(?:which|who|that)(?:\s.*)?", np, re.I) and rel:
                 np = _clean(rel.group(1))  # "News agency ANI, which on Tuesday reported"
         if np:

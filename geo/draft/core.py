@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from geo.draft.article import Article, parse_article
-from geo.draft.claimants import OFFICIAL, TITLE, pick_claimant, side_of, speech_for, speeches, theatre_cues
+from geo.draft.attribution import Attribution
+from geo.draft.claimants import pick_claimant, theatre_cues
 from geo.draft.dates import dates_in
 from geo.draft.geocoding import Locator, country_names
 from geo.draft.places import Mention, assign_roles, find_mentions
@@ -179,95 +179,22 @@ def _claimant_row(side: str, phrase: str) -> dict:
             "description": f"Drafted from the speaker {phrase!r}; review"}
 
 
-def _named_before(phrase: str, state: dict) -> str | None:
-    """The side of an earlier speaker whose phrase contains this one's name ("Neth Pheaktra", "Ministry of Health")."""
-    key = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(), flags=re.I).lower()
-    if len(key) < 6:
-        return None
-    for earlier, side in reversed(state.get("named", [])):
-        if key in earlier.lower() and side != "media":
-            return side
-    return None
-
-
-#: A short line ending in a colon: a heading over a list.
-_HEADING = re.compile(r"(?:\S+\s+){0,7}\S+:")
-_PRONOUN = re.compile(r"^(?:it|he|she|they|we)$", re.I)
-
-
-def _same_head_before(phrase: str, state: dict) -> tuple[str, str] | None:
-    """The latest named speaker whose phrase has this generic phrase's head word ("military", "ministry")."""
-    head = re.findall(r"[a-z]+", (phrase or "").lower())
-    if not head or _PRONOUN.match(phrase):
-        return None
-    for earlier, side in reversed(state.get("named", [])):
-        if side != "media" and re.search(rf"\b{head[-1]}\b", earlier.lower()):
-            return earlier, side
-    return None
-
-
-def _attribute(sent: Sentence, pos: int, state: dict, locator: Locator) -> tuple[str | None, str | None]:
-    """(speaker phrase, side) for a figure at ``pos`` in ``sent``; ``state`` carries the last speakers."""
-    sp = speech_for(speeches(sent.text), pos)
-    if sp is None and (re.match(r"[-*•]\s", sent.text) or state.get("intro")):
-        return state.get("last") or (None, None)  # a list item after "The affected areas included:"
-    if sp is None:
-        if state.get("paragraph") == sent.paragraph and state.get("last"):
-            return state["last"]
-        return None, None
-    if sp.generic or not sp.phrase:
-        earlier = _same_head_before(sp.phrase, state)  # "the military" after "Pakistan's military"
-        if earlier is not None:
-            state["last"] = earlier
-            return earlier
-        if state.get("last") or not sp.phrase or _PRONOUN.match(sp.phrase):
-            return state.get("last") or (sp.phrase or None, None)
-    side = side_of(sp.phrase, place_country=locator.country_of, cues=state.get("cues")) or _named_before(sp.phrase, state)
-    state["paragraph"] = sent.paragraph
-    base = re.match(r"\s*(?:In|From)\s+([A-Z][\w' -]+?),", sent.text[:sp.verb_start])
-    if side is None and base:  # "In Bangkok, the Public Health Ministry said"
-        side = locator.country_of(base.group(1), curated_only=False)
-    if side is None and (OFFICIAL.match(sp.phrase) or TITLE.search(sp.phrase)):
-        # Unnamed officials: the dateline's country (KHYBER AGENCY, Islamabad). An office held somewhere
-        # ("a local official", "police officer X", "the provincial director") also takes the country where
-        # its sentence, or else the report, places the incident; bare "officials" or "sources" do not.
-        earlier = _same_head_before(sp.phrase, state)  # "another official" after "a security official in Dir"
-        side = earlier[1] if earlier else state.get("dateline")
-        anonymous = re.search(r"\bsources?\b", sp.phrase, re.I) or (OFFICIAL.match(sp.phrase) and not re.search(r"\blocal\b", sp.phrase, re.I))
-        if side is None and not anonymous:
-            side = state.get("here") or state.get("incident_country")
-        if anonymous and re.search(r"\b(?:both|either) (?:sides|countries)\b", sent.text, re.I):
-            side = None  # "wounding 30 others on both sides, officials said": no one side's figure
-    # The last speaker, resolved or not: "it added" after "CRSS said" is CRSS, not an earlier minister.
-    state["last"] = (sp.phrase, side)
-    if side is not None:
-        state.setdefault("named", []).append((sp.phrase, side))
-    return sp.phrase, side
-
-
 def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict[int, str], claimants: list[dict],
             locator: Locator, published: dt.date, source_id: str, outlet: str) -> tuple[list[dict], list[dict]]:
     """Claims for every count in the text, attributed, dated and tied to the one site their sentence names."""
     out, new, seen = [], {}, set()
-    state = {"dateline": next((m.match.country for m in mentions if m.role == "dateline" and m.match is not None), None),
-             "cues": theatre_cues(claimants, country_names())}
-    incident = [(m.sentence, m.match.country) for m in mentions if m.role == "incident" and m.match is not None and m.match.country]
-    state["incident_country"] = Counter(cc for _, cc in incident).most_common(1)[0][0] if incident else None
+    who = Attribution(locator, theatre_cues(claimants, country_names()), mentions)
     for si, sent in enumerate(sentences):
-        counts = counts_in(sent.text)
-        state["intro"] = si > 0 and sentences[si - 1].text.rstrip().endswith(":")
-        here = {cc for i, cc in incident if i == si}
-        state["here"] = here.pop() if len(here) == 1 else None
-        if _HEADING.fullmatch(sent.text.strip()):
+        if not who.start(si, sentences):
             continue  # "Cities Affected and Reported Damage:" introduces a list; it says nothing itself
+        counts = counts_in(sent.text)
         if not counts:
-            if speeches(sent.text):
-                _attribute(sent, len(sent.text), state, locator)
+            who.observe(sent)
             continue
         sites = {by_mention[m.start] for m in mentions if m.sentence == si and m.role == "incident" and m.start in by_mention}
         said = [d for d in dates_in(sent.text, published) if d.of_statement]
         for c in counts:
-            phrase, side = _attribute(sent, c.start, state, locator)
+            phrase, side = who.figure(sent, c.start)
             side = side or "media"
             row = pick_claimant(side, phrase or "", claimants) or new.get(side)
             if row is None:

@@ -30,7 +30,7 @@ _KEEP = {"province": "province", "district": "district", "region": "region", "te
          "crossing": "crossing", "valley": "Valley", "river": "River"}
 _NEAR = re.compile(r"\b(?:in|at|near|including|outside|close to)\s+(?:the\s+)?(?:[a-z]+\s+)?$", re.I)
 _KEY_IN_NAME = re.compile(r"\s(?:Temple|District|Province|Village|Valley|River|Pass|Crossing|Area|Region|Camp|Post|Mosque|Masjid|"
-                          r"Bridge|Dam|Airport|Airbase|Cantonment|Sector)$")
+                          r"Bridge|Dam|Airport|Airbase|Cantonment|Sector|Road|Street|Chowk|Gate|Custom House|Customs House)$")
 _TITLE = re.compile(r"\b(?:president|minister|general|gen|lt|col|maj|major|spokesman|spokeswoman|spokesperson|mr|mrs|ms|dr|maulavi|mullah|"
                     r"sheikh|captain|commander|chief|mna|senator|ambassador|analyst|governor|said|says|told|by)\.?\s+$", re.I)
 #: Words that never start or make up a place name in the reports (days, months, bodies, titles).
@@ -41,7 +41,8 @@ press times service university party ttp ispr gmt utc islamic state prime minist
 durand line facebook twitter x telegram whatsapp taliban tehreek tehrik tehreek-i-taliban inter-services public relations
 united nations un nato asean security centre center studies research crisis group international frontier constabulary
 border guard guards regional military royal national assembly parliament senate office committee embassy mission brigade
-regiment division battalion unit hospital statement report update live breaking related comments advertisement""".split())
+regiment division battalion unit hospital statement report update live breaking related comments advertisement
+u.n u.s u.k himalayan""".split())
 DEMONYMS = set("""afghan afghans pakistani pakistanis thai cambodian cambodians khmer indian chinese tajik kyrgyz iranian
 saudi qatari russian american british""".split())
 EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"

@@ -15,8 +15,8 @@ TRIGGERS = {
     "wounded": r"wounded|wounding|injured|injuring|injuries|injury|hurt|sustained injuries",
     "captured": r"captured|capturing|seized|seizing|taken prisoner|detained|arrested|abducted",
     "destroyed": r"destroyed|destroying|demolished|razed|rendered inoperative",
-    "evacuated": r"evacuated|evacuating|relocating|relocated|fled",
-    "displaced": r"displaced|displacement|to flee|forced to flee",
+    "evacuated": r"evacuated|evacuating|relocating|relocated",
+    "displaced": r"displaced|displacement|to flee|forced to flee|fled|fleeing|sought refuge|sheltering|taken shelter",
     "casualties": r"casualties",
     "missing": r"missing",
 }
@@ -93,6 +93,16 @@ def _forward_trigger(text: str, pos: int) -> tuple[str, int] | None:
     return (_trigger_kind(m), pos + m.end()) if m else None
 
 
+_AND_WOUNDED = re.compile(r"\s*(?:,|and|or|,\s*and)\s*(?:wounded|injured)\b"
+                          r"(?=\s*(?:[,.;:]|$|\s(?:in|by|at|as|during|after|when|near|on|since|from|while)\b))", re.I)
+
+
+def _trigger_end(text: str, pos: int) -> int:
+    """End of the first "killed" trigger after ``pos`` in the clause (or ``pos``)."""
+    m = re.compile(TRIGGERS["killed"], re.I).search(text, pos, pos + 120)
+    return m.end() if m else pos
+
+
 def _back_trigger(text: str, pos: int) -> str | None:
     m = _BACK.search(text[max(0, pos - 40):pos])
     if not m:
@@ -158,6 +168,8 @@ def counts_in(sentence: str) -> list[Count]:
             kind = found[0]
         if np is None and f.best == 1 and f.text.lower() in ("a", "an"):
             continue
+        if kind == "killed" and _AND_WOUNDED.match(sentence, _trigger_end(sentence, f.end)):
+            kind = "casualties"  # "dozens killed and wounded": one figure for both
         quantity, unit = _quantity(kind, np.group("head") if np else None)
         if not quantity:
             continue
