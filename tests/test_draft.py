@@ -424,3 +424,31 @@ def test_fled_is_displaced_and_killed_and_wounded_is_casualties():
     assert [(c.quantity, c.low) for c in counts_in("Dozens of people have been killed and wounded in the incursion.")] == [("casualties", 24)]
     assert [(c.quantity, c.best) for c in counts_in("Two were killed and wounded three.")] == [("killed", 2), ("wounded", 3)]
     assert [c.quantity for c in counts_in("Tens of thousands of villagers fled the shelling.")] == ["displaced"]
+
+
+def test_lists_after_a_trigger_and_things_destroyed():
+    got = [(c.quantity, c.best) for c in counts_in(
+        "Three days of clashes resulted in 78 deaths: 12 Pakistani soldiers and one civilian, along with 13 Afghan soldiers.")]
+    assert got == [("killed", 78), ("killed", 12), ("killed", 1), ("killed", 13)]
+    got = [(c.quantity, c.best) for c in counts_in("The forces destroyed two military bases and 19 posts, forcing soldiers to flee.")]
+    assert got == [("bases_destroyed", 2), ("posts_destroyed", 19)]
+    assert [(c.quantity, c.best) for c in counts_in("An enemy tank was destroyed.")] == [("vehicles_destroyed", 1)]
+    assert [c.best for c in counts_in("Two soldiers were killed on Monday and 30 militants attacked.")] == [2]
+
+
+@pytest.mark.parametrize("text, claimant", [
+    ("Sudan: 400 Southern soldiers killed in fight over Heglig", "sd-govt"),               # a headline's speaker
+    ("Rear Admiral Kongsiri, spokesperson for the Thai Ministry of Defence, gave an update, saying that 23 soldiers had died.", "th-govt"),
+    ("Three Thais suffered minor injuries, while Cambodian authorities reported more serious casualties.", "media"),
+    ("At least 13 people were killed in Pursat, the Khmer Times newspaper reported.", "kh-govt"),  # a body claimants.csv names
+])
+def test_who_speaks_in_a_headline_a_subject_a_clause(text, claimant, tmp_path):
+    root = tmp_path / "theatre"
+    shutil.copytree(REPORTS / "theatres" / "kg-tj", root)
+    (root / "theatre.toml").write_text('name = "x"\nborder_name = "x"\ncountries = ["TH", "KH"]\n')
+    (root / "claimants.csv").write_text(
+        "claimant_id,name,country,description\nth-govt,Thai government,TH,\n"
+        "kh-govt,Cambodian government,KH,\"Ministry of National Defence, the government-backed Khmer Times when it relays them\"\n"
+        "sd-govt,Sudanese government,SD,\nmedia,News media,,\n")
+    (c, *_) = draft_report(text, published="2025-07-26", layers=root).claims
+    assert c["claimant"] == claimant

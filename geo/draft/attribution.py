@@ -21,6 +21,13 @@ _OFFICE_SUBJECT = re.compile(
     r"commander|chief|officer)\b[^.;:\"“]{0,60}?(?:,\s*[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3},)?)\s+(?:has\s+|had\s+)?[a-z]+ed\b")
 
 
+#: The subject of a sentence: "Rear Admiral Surasant Kongsiri, spokesperson for the Ministry of Defence, on Wednesday provided".
+_SUBJECT = re.compile(r"^(?:(?:In|From)\s+[A-Z][\w'’ -]+,\s*)?(?P<np>[A-Z][^,.;:\"“]{1,80}?(?:,\s*[^,.;:\"“]{2,80}?,)?)\s+"
+                      r"(?:on \w+\s+)?(?:has\s+|had\s+)?[a-z]+\b")
+#: A headline that starts with who says it: "Sudan: ...", "Pakistan army: ...".
+_COUNTRY_TAG = re.compile(r"^(?P<np>[A-Z][\w'’ .-]{1,30}):\s+\S")
+
+
 @dataclass
 class Attribution:
     """Reads a report's sentences in order and tells the speaker and side of each figure.
@@ -74,6 +81,17 @@ class Attribution:
         sp = speech_for(speeches(sent.text), pos)
         if sp is not None and sp.verb_start < pos and re.search(r"\b(?:after|following|since)\b", sent.text[sp.verb_start:pos]):
             return None, None  # "Thailand announced it was suspending the deal after a blast injured two soldiers"
+        if sp is not None and sp.verb_start > pos and re.search(r",\s*(?:while|whereas|but)\b|;", sent.text[pos:sp.verb_start]):
+            sp = None  # "three Pakistanis suffered minor injuries, while Afghan authorities reported ...": not theirs
+        if sp is not None and not sp.phrase:
+            subject = _SUBJECT.match(sent.text)  # "Rear Admiral X, spokesperson for the ministry, ..., saying that"
+            if subject and (TITLE.search(subject.group("np")) or self.cues.find(subject.group("np"))):
+                sp = Speech(subject.group("np").strip(" ,"), sp.verb_start, False)
+        if sp is None and sent.start == 0 or sp is None and _COUNTRY_TAG.match(sent.text):
+            tag = _COUNTRY_TAG.match(sent.text)  # a headline "Sudan: 400 Southern soldiers killed"
+            side = side_of(tag.group("np"), cues=self.cues) if tag else None
+            if side not in (None, "media"):
+                return tag.group("np"), side
         if sp is None and (re.match(r"[-*•]\s", sent.text) or self.intro):
             return self.last or (None, None)  # a list item after "The affected areas included:"
         if sp is None:

@@ -12,7 +12,7 @@ TRIGGERS = {
     "killed": r"killed|kill|killing|dead|died|die|deaths?|martyred|slain|perished|shot dead|fatalities|death toll|"
               r"embraced (?:shahadat|martyrdom)|martyrdom|"
               r"lost (?:their|his|her) lives?|(?:were|was) lost|lives were lost|bodies",
-    "wounded": r"wounded|wounding|injured|injuring|injuries|injury|hurt|sustained injuries",
+    "wounded": r"wounded|wounding|injured|injuring|injuries|injury|hurt|sustained injuries|suffered (?:wounds|injuries)|sustained wounds",
     "captured": r"captured|capturing|seized|seizing|taken prisoner|detained|arrested|abducted",
     "destroyed": r"destroyed|destroying|demolished|razed|rendered inoperative",
     "evacuated": r"evacuated|evacuating|relocating|relocated",
@@ -24,7 +24,10 @@ _TRIGGER_RE = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{v})" for k, v in TRIGGER
 #: Things a figure can count, normalised to the noun used in the quantity name.
 THINGS = {"posts": "posts", "post": "posts", "check posts": "posts", "checkposts": "posts", "outposts": "posts",
           "positions": "positions", "bases": "bases", "camps": "camps", "vehicles": "vehicles", "tanks": "vehicles",
-          "houses": "houses", "homes": "houses", "drones": "drones", "aircraft": "aircraft", "jets": "aircraft"}
+          "houses": "houses", "homes": "houses", "drones": "drones", "aircraft": "aircraft", "jets": "aircraft",
+          "checkpoints": "posts", "checkpoint": "posts", "tank": "vehicles", "vehicle": "vehicles", "armored vehicles": "vehicles",
+          "armoured vehicles": "vehicles", "drone": "drones", "jet": "aircraft", "fighter jet": "aircraft", "helicopters": "aircraft",
+          "base": "bases", "camp": "camps", "house": "houses", "position": "positions"}
 PEOPLE = (r"soldiers?|troops|personnel|civilians?|people|persons|militants?|fighters?|terrorists|insurgents|taliban|"
           r"guards?|police(?:men)?|(?:police )?forces|officers?|officials?|commanders?|children|child|women|woman|men|man|"
           r"residents?|villagers?|assailants|attackers|members|others|majors?|colonels?|jawans?|servicem[ae]n|citizens|"
@@ -36,12 +39,20 @@ _BACK = re.compile(r"(?:(?P<t>killed|killing|kill|wounded|wounding|injuring|inju
                    r"toll (?:of|rose to|at)|injuries to|killing of|casualties of|displacements? of|evacuations? of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
 _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|which|who|it|this)\b", re.I)
 _TOLL = re.compile(r"(?P<w>fatalities|deaths|death toll|toll|dead|killed|casualties|injured|wounded|injuries)\b[^.;]{0,60}?"
-                   r"(?:has |have |had )?(?:risen|rose|climbed|increased|reached|jumped|stands at|stood at)(?:\s+to)?\s*$", re.I)
+                   r"(?:has |have |had )?(?:risen|rose|rises|climbed|climbs|increased|reached|reaches|jumped|jumps|stands at|stood at)(?:\s+to)?\s*$", re.I)
+#: A list after a count's trigger: "78 deaths: 12 Pakistani soldiers and one civilian", "destroyed two bases and 19 posts".
+_TRIG_WORDS = r"deaths?|killed|dead|wounded|injured|casualties|destroyed|captured|seized"
+_SMALL = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|a dozen|scores|hundreds"
+_HEDGE_OR_ARTICLE = r"(?:(?:at least|about|some|another|an|a)\s+)?"
+_LIST_OF = re.compile(rf"(?:(?P<t>{_TRIG_WORDS})\s*[:—–(]\s*(?:[^.;:]{{0,100}}?(?:,|\band\b|\balong with\b)\s*)?"
+                      rf"|(?P<u>{_TRIG_WORDS})\s+(?:(?:[\w-]+\s+)?(?:\d[\d,]*|{_SMALL})\b[^.;:]{{0,40}}?\b(?:and|along with|as well as)"
+                      rf"|along with|as well as)\s+){_HEDGE_OR_ARTICLE}$", re.I)
 #: Inside an "including ..." clause: "six people, including a mother and her three children, were killed".
 _INSIDE_INCLUDING = re.compile(r"\b(?:including|among them)\b[^,;:.()]*$", re.I)
 _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in addition to|besides)\s*$", re.I)
 _ARTICLE = re.compile(r"\b(?P<a>[Aa]n?|[Oo]ne|[Aa]nother)\s+(?P<mods>(?:[\w'’()-]+\s+){0,3}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
-                      r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer)\b"
+                      r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer|"
+                      r"tank|vehicle|drone|jet|helicopter|checkpoint)\b"
                       r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost|in|at|on|near|from|during|after|by)\b)")
 
 #: "one was killed and another injured": one more person.
@@ -163,6 +174,11 @@ def counts_in(sentence: str) -> list[Count]:
             found = _forward_trigger(sentence, f.end + (np.end() if np else 0))
             if found is None and np and _TRIGGER_RE.fullmatch(np.group("head")):
                 found = (_trigger_kind(_TRIGGER_RE.fullmatch(np.group("head"))), f.end + np.end())
+            thing = np is not None and _quantity("destroyed", np.group("head"))[1] != "items"
+            useless = found is None or (thing and found[0] not in ("captured", "destroyed"))  # "19 posts, forcing soldiers to flee"
+            listed = _LIST_OF.search(sentence[max(0, f.start - 140):f.start]) if useless and np is not None else None
+            if listed:
+                found = (_trigger_kind(_TRIGGER_RE.search(listed.group("t") or listed.group("u"))), f.start)
             if found is None:
                 continue
             kind = found[0]
