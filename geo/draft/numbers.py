@@ -18,8 +18,8 @@ VAGUE = {"a dozen": (None, 12), "dozen": (None, 12), "dozens": (24, None), "scor
 _HEDGE_LOW = r"at least|no fewer than|not less than|a minimum of"
 _HEDGE_MORE = r"more than|over|upwards of|in excess of|above"
 _HEDGE_HIGH = r"up to|as many as|at most|a maximum of|no more than"
-_HEDGE_BELOW = r"fewer than|less than|under|nearly|almost|just under"
-_HEDGE_ABOUT = r"about|around|some|roughly|approximately|an estimated|nearly|close to"
+_HEDGE_BELOW = r"fewer than|less than|under|nearly|almost|just under|close to"
+_HEDGE_ABOUT = r"about|around|some|roughly|approximately|an estimated"
 FIGURE_RE = re.compile(
     rf"(?P<range>(?:(?:{_HEDGE_LOW}|{_HEDGE_ABOUT}|{_HEDGE_MORE})\s+)?(?:between\s+)?(?P<a>{_NUM})(?:\s+(?:and|to|or)\s+|(?<=\d)\s*[-–]\s*(?=\d))(?P<b>{_NUM})(?!\s*(?:-|–)?\s*year))"
     rf"|(?:\b(?P<hedge>{_HEDGE_LOW}|{_HEDGE_MORE}|{_HEDGE_HIGH}|{_HEDGE_BELOW}|{_HEDGE_ABOUT})\s+)?(?:(?P<vague>tens of thousands|dozens|scores|hundreds|thousands|a dozen)|(?P<n>{_NUM})(?P<dozen>\s+dozen)?)(?!\s*(?:-|–)\s*year|-)",
@@ -69,7 +69,8 @@ def bounds(hedge: str | None, value: float) -> tuple[float | None, float | None,
     """(low, best, high) for a single number and the hedge before it.
 
     "at least N" keeps N as low and best (as the bundled data set does), "more than N" is
-    low N+1 (counts are whole), "up to N" is high N, "nearly N" high N-1, "about N" best N.
+    low N+1 (counts are whole), "up to N" is high N, "nearly N" and "close to N" high N-1,
+    "about N" best N.
     """
     h = (hedge or "").lower().strip()
     if not h:
@@ -80,7 +81,7 @@ def bounds(hedge: str | None, value: float) -> tuple[float | None, float | None,
         return value + 1, None, None
     if re.fullmatch(_HEDGE_HIGH, h):
         return None, None, value
-    if h in ("fewer than", "less than", "under", "just under", "nearly", "almost"):
+    if h in ("fewer than", "less than", "under", "just under", "nearly", "almost", "close to"):
         return None, None, value - 1
     return None, value, None
 
