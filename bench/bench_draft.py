@@ -1,11 +1,13 @@
 """Score ``geo draft`` against the hand-annotated reports in tests/data/reports/.
 
-Prints, per report and per split (dev: reports the rules were written against; heldout: reports
-annotated beforehand and only run once the rules were done), place recall and precision, figure
-recall (quantity and low/best/high all right) and claimant accuracy (the right side: a
-country's government, or the media, for the figures found).
+Prints, per report and per split, place recall and precision, figure recall (quantity and
+low/best/high all right) and claimant accuracy (the right side: a country's government, or the
+media, for the figures found). Splits: ``dev`` (the reports the rules were first written
+against), ``heldout`` (blind run 4) and ``blind-N`` (the reports of blind run N: annotated by
+someone who had not seen the tool's output, scored once at the commit the README names, and
+only afterwards used to mend rules, so their figures now are no longer blind).
 
-    .venv/bin/python bench/bench_draft.py [--split dev|heldout] [--json]
+    .venv/bin/python bench/bench_draft.py [--split dev|heldout|blind-5|...] [--json]
 """
 
 from __future__ import annotations

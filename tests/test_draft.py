@@ -452,3 +452,13 @@ def test_who_speaks_in_a_headline_a_subject_a_clause(text, claimant, tmp_path):
         "sd-govt,Sudanese government,SD,\nmedia,News media,,\n")
     (c, *_) = draft_report(text, published="2025-07-26", layers=root).claims
     assert c["claimant"] == claimant
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The death toll rose from 103 to 122, officials said.", [("killed", None, 122, None)]),  # a change, not a range
+    ("The shelling claimed at least 40 lives.", [("killed", 40, 40, None)]),
+    ("The rescue saved 40 lives.", []),
+    ("Officials reported close to 1,000 casualties.", [("casualties", None, None, 999)]),
+])
+def test_tolls_that_change_and_lives_claimed(text, expected):
+    assert [(c.quantity, c.low, c.best, c.high) for c in counts_in(text)] == expected

@@ -86,6 +86,10 @@ def bounds(hedge: str | None, value: float) -> tuple[float | None, float | None,
     return None, value, None
 
 
+#: A change of a figure: "rose from 103 to 122" is 122, not a range.
+_CHANGE = re.compile(r"\b(?:rose|risen|rises|climbed|climbs|increased|increases|jumped|jumps|went up|grew|doubled)\s+from\s+$", re.I)
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every count in ``text`` with its bounds; times, lengths, ages and percentages are left out.
 
@@ -102,6 +106,10 @@ def find_figures(text: str) -> list[Figure]:
         if m.group("range"):
             a, b = to_number(m.group("a")), to_number(m.group("b"))
             whole = to_number(m.group("range"))
+            if a is not None and b is not None and a < b and _CHANGE.search(text[:start]) and re.match(r"\s+to\s", text[m.end("a"):]):
+                start = m.start("b")  # "rose from 103 to 122": the figure is now 122
+                out.append(Figure(None, b, None, start, m.end(), text[start:m.end()]))
+                continue
             if a is not None and b is not None and a < b:
                 low, best, high = a, None, b
             elif whole is not None:  # "two hundred and five" is one number, not a range

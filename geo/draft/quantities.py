@@ -39,7 +39,8 @@ _BACK = re.compile(r"(?:(?P<t>killed|killing|kill|wounded|wounding|injuring|inju
                    r"toll (?:of|rose to|at)|injuries to|killing of|casualties of|displacements? of|evacuations? of))(?:\s+(?:a total of|the|some|another))?\s*$", re.I)
 _BOUNDARY = re.compile(r";|:|\bwhile\b|\bwhereas\b|\bbut\b|—|\. |,\s+(?:there|which|who|it|this)\b", re.I)
 _TOLL = re.compile(r"(?P<w>fatalities|deaths|death toll|toll|dead|killed|casualties|injured|wounded|injuries)\b[^.;]{0,60}?"
-                   r"(?:has |have |had )?(?:risen|rose|rises|climbed|climbs|increased|reached|reaches|jumped|jumps|stands at|stood at)(?:\s+to)?\s*$", re.I)
+                   r"(?:has |have |had )?(?:risen|rose|rises|climbed|climbs|increased|reached|reaches|jumped|jumps|stands at|stood at)"
+                   r"(?:\s+from\s+[\w,]+)?(?:\s+to)?\s*$", re.I)
 #: A list after a count's trigger: "78 deaths: 12 Pakistani soldiers and one civilian", "destroyed two bases and 19 posts".
 _TRIG_WORDS = r"deaths?|killed|dead|wounded|injured|casualties|destroyed|captured|seized"
 _SMALL = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|a dozen|scores|hundreds"
@@ -108,6 +109,10 @@ _AND_WOUNDED = re.compile(r"\s*(?:,|and|or|,\s*and)\s*(?:wounded|injured)\b"
                           r"(?=\s*(?:[,.;:]|$|\s(?:in|by|at|as|during|after|when|near|on|since|from|while)\b))", re.I)
 
 
+_LIVES = re.compile(r"\s+(?:more\s+|civilian\s+|innocent\s+)?lives\b", re.I)
+_CLAIMED = re.compile(r"\b(?:claimed|claiming|claims|cost|costing|took|taking)\s+(?:the\s+|at least\s+|more than\s+|over\s+|nearly\s+|about\s+)?$", re.I)
+
+
 def _trigger_end(text: str, pos: int) -> int:
     """End of the first "killed" trigger after ``pos`` in the clause (or ``pos``)."""
     m = re.compile(TRIGGERS["killed"], re.I).search(text, pos, pos + 120)
@@ -165,11 +170,13 @@ def counts_in(sentence: str) -> list[Count]:
                 or re.match(r"\s+of\s+(?:the|these|those)\b", sentence[f.end:]):
             continue
         np = _NP.match(sentence[f.end:])
-        if np is None and _counts_something_else(sentence[f.end:]):
+        if np is None and _counts_something_else(sentence[f.end:]) and not _LIVES.match(sentence, f.end):
             continue  # "the two countries", "three border provinces": counts of something else
         if np and _TRIGGER_RE.search(np.group("mods")):
             np = None
         kind = _back_trigger(sentence, f.start)
+        if kind is None and _LIVES.match(sentence, f.end) and _CLAIMED.search(sentence[:f.start]):
+            kind = "killed"  # "the shelling claimed 40 lives"
         if kind is None:
             found = _forward_trigger(sentence, f.end + (np.end() if np else 0))
             if found is None and np and _TRIGGER_RE.fullmatch(np.group("head")):
