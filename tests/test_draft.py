@@ -84,7 +84,7 @@ def test_lengths_times_ages_and_names_are_not_counts(text):
     ("Two armored vehicles belonged to Pakistani forces were destroyed in the fighting.",
      [("vehicles_destroyed", "armored vehicles", None, 2)]),
     ("The clash resulted in the deaths of eight Afghan soldiers, including two key commanders, and injuries to at least 16.",
-     [("killed", "Afghan soldiers", None, 8), ("wounded", None, 16, 16)]),
+     [("killed", "Afghan soldiers", None, 8), ("killed", "key commanders", None, 2), ("wounded", None, 16, 16)]),
     ("Thailand is relocating 40,000 civilians to safer areas.", [("evacuated", "civilians", None, 40000)]),
     ("A group of 50 Indian soldiers was attacked by nearly 300 troops.", []),
 ])
@@ -396,10 +396,12 @@ def test_a_dateline_on_its_own_line_a_capital_and_initials_are_places():
     assert [s.text for s in split_sentences("Fire hit R.S. Pora. Two died.")] == ["Fire hit R.S. Pora.", "Two died."]
 
 
-def test_a_hedged_range_is_one_figure_and_a_subset_is_not_counted():
+def test_a_hedged_range_is_one_figure_and_a_breakdown_is_kept_as_part_of_its_figure():
     assert [(f.low, f.best, f.high) for f in find_figures("at least eight to 10 terrorists")] == [(8, None, 10)]
     counts = counts_in("Six people, including a mother and her three young children, were killed and another injured.")
-    assert [(c.quantity, c.best) for c in counts] == [("killed", 6), ("wounded", 1)]
+    assert [(c.quantity, c.best, c.subset) for c in counts] == [("killed", 6, False), ("killed", 3, True), ("wounded", 1, False)]
+    counts = counts_in("More than 150 Uzbek nationals received injuries and 12 of them were in serious condition.")
+    assert [(c.quantity, c.low, c.best, c.subset) for c in counts] == [("wounded", 151, None, False), ("wounded", None, 12, True)]
 
 
 def test_a_later_he_said_is_the_office_holder_named_before():

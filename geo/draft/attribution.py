@@ -24,6 +24,9 @@ _OFFICE_SUBJECT = re.compile(
 #: The subject of a sentence: "Rear Admiral Surasant Kongsiri, spokesperson for the Ministry of Defence, on Wednesday provided".
 _SUBJECT = re.compile(r"^(?:(?:In|From)\s+[A-Z][\w'’ -]+,\s*)?(?P<np>[A-Z][^,.;:\"“]{1,80}?(?:,\s*[^,.;:\"“]{2,80}?,)?)\s+"
                       r"(?:on \w+\s+)?(?:has\s+|had\s+)?[a-z]+\b")
+#: Someone else's claim inside a statement: "denied Afghan media claims that", "rejected Pakistan's reports of".
+_THEIR_CLAIM = re.compile(r"\b(?:denied|denies|rejected|rejects|dismissed|dismisses|disputed|disputes)\s+(?:the\s+)?"
+                          r"(?P<np>[A-Z][\w'’ -]{1,40}?)\s+(?:claims?|reports?|assertions?|allegations?|figures?)\s+(?:that|of)\b")
 #: A headline that starts with who says it: "Sudan: ...", "Pakistan army: ...".
 _COUNTRY_TAG = re.compile(r"^(?P<np>[A-Z][\w'’ .-]{1,30}):\s+\S")
 
@@ -81,6 +84,9 @@ class Attribution:
         sp = speech_for(speeches(sent.text), pos)
         if sp is not None and sp.verb_start < pos and re.search(r"\b(?:after|following|since)\b", sent.text[sp.verb_start:pos]):
             return None, None  # "Thailand announced it was suspending the deal after a blast injured two soldiers"
+        denied = _THEIR_CLAIM.search(sent.text[sp.verb_start:pos]) if sp is not None and sp.verb_start < pos else None
+        if denied:  # "He denied Afghan media claims that eight soldiers were killed": the claim is theirs
+            sp = Speech(denied.group("np"), sp.verb_start + denied.start(), False)
         if sp is not None and sp.verb_start > pos and re.search(r",\s*(?:while|whereas|but)\b|;", sent.text[pos:sp.verb_start]):
             sp = None  # "three Pakistanis suffered minor injuries, while Afghan authorities reported ...": not theirs
         if sp is not None and not sp.phrase:

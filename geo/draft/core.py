@@ -206,6 +206,7 @@ def _claims(sentences: list[Sentence], mentions: list[Mention], by_mention: dict
                 continue
             seen.add(key)
             conf = 0.5 + (0.2 if phrase and side != "media" else 0.0) + (0.1 if c.subject else 0.0) + (0.1 if site else 0.0)
+            conf -= 0.1 if c.subset else 0.0  # part of another figure: keep it if the breakdown matters
             out.append({
                 "claim_id": f"{source_id}-c{len(out) + 1:02d}", "site": site, "claimant": row["claimant_id"],
                 "speaker": phrase or outlet, "quantity": c.quantity, "subject": c.subject, "low": c.low, "best": c.best,

@@ -46,7 +46,7 @@ _TRIG_WORDS = r"deaths?|killed|dead|wounded|injured|casualties|destroyed|capture
 _SMALL = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|a dozen|scores|hundreds"
 _HEDGE_OR_ARTICLE = r"(?:(?:at least|about|some|another|an|a)\s+)?"
 _LIST_OF = re.compile(rf"(?:(?P<t>{_TRIG_WORDS})\s*[:—–(]\s*(?:[^.;:]{{0,100}}?(?:,|\band\b|\balong with\b)\s*)?"
-                      rf"|(?P<u>{_TRIG_WORDS})\s+(?:(?:[\w-]+\s+)?(?:\d[\d,]*|{_SMALL})\b[^.;:]{{0,40}}?\b(?:and|along with|as well as)"
+                      rf"|(?P<u>{_TRIG_WORDS})\s+(?:(?:[\w-]+\s+)?(?:\d[\d,]*|{_SMALL})\b[^.;:]{{0,40}}?\b(?:and|along with|as well as|including|among them)"
                       rf"|along with|as well as)\s+){_HEDGE_OR_ARTICLE}$", re.I)
 #: Inside an "including ..." clause: "six people, including a mother and her three children, were killed".
 _INSIDE_INCLUDING = re.compile(r"\b(?:including|among them)\b[^,;:.()]*$", re.I)
@@ -78,6 +78,8 @@ class Count:
     unit: str
     start: int
     end: int
+    #: Part of another figure of the sentence ("20 killed, including 12 children").
+    subset: bool = False
 
 
 def _counts_something_else(after: str) -> bool:
@@ -166,15 +168,20 @@ def counts_in(sentence: str) -> list[Count]:
             figures.append(Figure(None, 1, None, m.start("a"), m.end("a"), m.group("a")))
     out = []
     for f in sorted(figures, key=lambda f: f.start):
-        if _SUBSET.search(sentence[:f.start]) or _INSIDE_INCLUDING.search(sentence[:f.start]) \
-                or re.match(r"\s+of\s+(?:the|these|those)\b", sentence[f.end:]):
+        if re.match(r"\s+of\s+(?:the|these|those)\b", sentence[f.end:]):
             continue
+        if re.match(r"\s+of\s+them\b", sentence[f.end:]) and out:  # "... injured, and 12 of them were in serious condition"
+            out.append(Count(out[-1].quantity, "of them", f.low, f.best, f.high, out[-1].unit, f.start, f.end + 8, subset=True))
+            continue
+        subset = bool(_SUBSET.search(sentence[:f.start]) or _INSIDE_INCLUDING.search(sentence[:f.start]))
         np = _NP.match(sentence[f.end:])
         if np is None and _counts_something_else(sentence[f.end:]) and not _LIVES.match(sentence, f.end):
             continue  # "the two countries", "three border provinces": counts of something else
         if np and _TRIGGER_RE.search(np.group("mods")):
             np = None
         kind = _back_trigger(sentence, f.start)
+        if kind is None and subset and out and out[-1].unit == "people":
+            kind = out[-1].quantity  # "eight soldiers, including two commanders, and injuries to 16": the commanders died
         if kind is None and _LIVES.match(sentence, f.end) and _CLAIMED.search(sentence[:f.start]):
             kind = "killed"  # "the shelling claimed 40 lives"
         if kind is None:
@@ -196,5 +203,5 @@ def counts_in(sentence: str) -> list[Count]:
         quantity, unit = _quantity(kind, np.group("head") if np else None)
         if not quantity:
             continue
-        out.append(Count(quantity, _subject(np), f.low, f.best, f.high, unit, f.start, f.end + (np.end() if np else 0)))
+        out.append(Count(quantity, _subject(np), f.low, f.best, f.high, unit, f.start, f.end + (np.end() if np else 0), subset))
     return out
