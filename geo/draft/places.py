@@ -16,12 +16,13 @@ KEYWORDS = {"province": "province", "region": "province", "state": "province", "
             "tehsil": "district", "subdistrict": "district", "county": "district", "area": None, "village": "point",
             "town": "point", "city": "point", "valley": None, "crossing": "point", "border crossing": "point",
             "border post": "point", "post": "point", "pass": "point", "temple": "point", "river": None, "commune": "point",
-            "market": "point", "bazaar": "point", "hill": "point", "mountains": None, "checkpoint": "point", "sector": None}
+            "market": "point", "bazaar": "point", "hill": "point", "mountains": None, "checkpoint": "point", "sector": None,
+            "mahalla": "point", "jamoat": "district", "gorge": "point", "outpost": "point"}
 _KEY_AFTER = re.compile(r"^\s+(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r")\b", re.I)
 _KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing|"
                      r"residents?|natives?)\s+of\s+$", re.I)
 #: A keyword right before a name: "the provincial capital Goma", "the border town Chaman".
-_KEY_BEFORE = re.compile(r"\b(?:capital|town|city|village|district|province|crossing|outpost)\s+$", re.I)
+_KEY_BEFORE = re.compile(r"\b(?:capital|town|city|village|district|province|crossing|outpost|border post|checkpoint)\s+$", re.I)
 #: A name that heads a list ending in a keyword: "Uri, Karnah and Tangdhar sectors".
 _LIST_AFTER = re.compile(r"^(?:,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)*,?\s+(?:and|or)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*\s+"
                          r"(?:sectors|districts|villages|provinces|areas|towns|regions|crossings|posts)\b")
@@ -32,7 +33,7 @@ _KEEP = {"province": "province", "district": "district", "region": "region", "te
          "crossing": "crossing", "valley": "Valley", "river": "River"}
 _NEAR = re.compile(r"\b(?:in|at|near|including|outside|close to)\s+(?:the\s+)?(?:[a-z]+\s+)?$", re.I)
 _KEY_IN_NAME = re.compile(r"\s(?:Temple|District|Province|Village|Valley|River|Pass|Crossing|Area|Region|Camp|Post|Mosque|Masjid|"
-                          r"Bridge|Dam|Airport|Airbase|Cantonment|Sector|Road|Street|Chowk|Gate|Custom House|Customs House)$")
+                          r"Bridge|Dam|Airport|Airbase|Cantonment|Sector|Road|Street|Chowk|Gate|Custom House|Customs House|Mountains|Range|Gorge)$")
 _TITLE = re.compile(r"\b(?:president|minister|general|gen|lt|col|maj|major|spokesman|spokeswoman|spokesperson|mr|mrs|ms|dr|maulavi|mullah|"
                     r"sheikh|captain|commander|chief|mna|senator|ambassador|analyst|governor|said|says|told|by)\.?\s+$", re.I)
 #: Words that never start or make up a place name in the reports (days, months, bodies, titles).
@@ -44,7 +45,7 @@ durand line facebook twitter x telegram whatsapp taliban tehreek tehrik tehreek-
 united nations un nato asean security centre center studies research crisis group international frontier constabulary
 border guard guards regional military royal national assembly parliament senate office committee embassy mission brigade
 regiment division battalion unit hospital democratic republic kingdom federal statement report update live breaking related comments advertisement
-u.n u.s u.k himalayan""".split())
+u.n u.s u.k himalayan colonel sergeant lieutenant captain private corporal soldier commander major general""".split())
 DEMONYMS = set("""afghan afghans pakistani pakistanis thai cambodian cambodians khmer indian chinese tajik kyrgyz iranian
 saudi qatari russian american british""".split())
 EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"
@@ -138,8 +139,8 @@ def find_mentions(text: str, sentences: list[Sentence], locator: Locator) -> lis
             if m is None:
                 continue
             out.append(m)
-            if m.role != "country":
-                prev_cue, prev_end = True, m.end
+            if m.role != "country" and (m.match is not None or m.cue):
+                prev_cue, prev_end = True, m.end  # a list goes on from a place, not from a name only listed
             if m.match is not None:
                 known.add(m.name.lower())
     return _drop_far_namesakes(out)
@@ -183,9 +184,11 @@ def _mention_in_run(text: str, sent: Sentence, si: int, run: tuple[int, int], lo
             return Mention(name, cs, ce, si, None, 0.5, "unknown", "dateline", True)
         if re.fullmatch(r"[A-Z]{2,5}", name):
             return None  # an acronym ("PTT", "UNESCO") is not an unknown place
-        strong = kw or _KEY_OF.search(before) or listed or _KEY_IN_NAME.search(name) or (_NEAR.search(before) and EVENT.search(sent.text))
-        if m is None and strong and (cs, ce) == (s, e):
-            return Mention(name, cs, ce, si, None, 0.5, "unknown", keyword, True)
+        own = kw or _KEY_OF.search(before) or _KEY_BEFORE.search(before) or _KEY_IN_NAME.search(name) \
+            or _LIST_AFTER.match(text[ce:ce + 120]) or (_NEAR.search(before) and EVENT.search(sent.text))
+        person = re.match(r",?\s+(?:told|said|says|added|who|was|is)\b", after)  # "..., Muhammad Usman Mehsud, told Arab News"
+        if m is None and (own or listed) and not person and (cs, ce) == (s, e):
+            return Mention(name, cs, ce, si, None, 0.5, "unknown", keyword, bool(own or listed))
     return None
 
 
