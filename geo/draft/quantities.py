@@ -10,10 +10,12 @@ from geo.draft.numbers import Figure, find_figures
 #: Trigger words and the quantity they report (for people; things get "<noun>_<verb>").
 TRIGGERS = {
     "killed": r"killed|kill|killing|dead|died|die|deaths?|martyred|slain|perished|shot dead|fatalities|death toll|"
+              r"(?:lethally|fatally|mortally) (?:wounded|injured)|succumbed|"
               r"embraced (?:shahadat|martyrdom)|martyrdom|"
               r"lost (?:their|his|her) lives?|(?:were|was) lost|lives were lost|bodies",
-    "wounded": r"wounded|wounding|injured|injuring|injuries|injury|hurt|sustained injuries|suffered (?:wounds|injuries)|sustained wounds",
-    "captured": r"captured|capturing|seized|seizing|taken prisoner|detained|arrested|abducted",
+    "wounded": r"wounded|wounding|injured|injuring|injuries|injury|hurt|sustained injuries|suffered (?:wounds|injuries)|sustained wounds|"
+               r"hospitali[sz]ed|admitted to (?:the |a )?hospital|in (?:serious|critical|grave|stable) condition|outpatients?",
+    "captured": r"captured|capturing|seized|seizing|taken prisoner|detained|arrested|abducted|hostages?|taken captive|held captive",
     "destroyed": r"destroyed|destroying|demolished|razed|rendered inoperative",
     "evacuated": r"evacuated|evacuating|relocating|relocated",
     "displaced": r"displaced|displacement|to flee|forced to flee|fled|fleeing|sought refuge|sheltering|taken shelter",
@@ -54,7 +56,7 @@ _SUBSET = re.compile(r"(?:including|among them|among whom|of whom|of which|in ad
 _ARTICLE = re.compile(r"\b(?P<a>[Aa]n?|[Oo]ne|[Aa]nother)\s+(?P<mods>(?:[\w'’()-]+\s+){0,3}?)(?P<head>soldier|civilian|guard|officer|major|colonel|"
                       r"policeman|child|man|woman|resident|commander|jawan|militant|fighter|personnel|serviceman|citizen|journalist|reporter|farmer|"
                       r"tank|vehicle|drone|jet|helicopter|checkpoint)\b"
-                      r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost|in|at|on|near|from|during|after|by)\b)")
+                      r"(?=\s*[,.;]|\s+(?:was|is|were|has|had|and|who|died|killed|injured|wounded|lost|in|at|on|near|from|during|after|by|of)\b)")
 
 #: "one was killed and another injured": one more person.
 _ANOTHER = re.compile(r"\b(?P<a>[Aa]nother)\s+(?=(?:(?:was|were|is|has been|had been)\s+)?(?:injured|wounded|killed|hurt|martyred)\b)")
