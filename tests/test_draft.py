@@ -464,3 +464,17 @@ def test_who_speaks_in_a_headline_a_subject_a_clause(text, claimant, tmp_path):
 ])
 def test_tolls_that_change_and_lives_claimed(text, expected):
     assert [(c.quantity, c.low, c.best, c.high) for c in counts_in(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sokh residents took about 40 Kyrgyz citizens hostage.", [("captured", 40)]),
+    ("Four injured were hospitalized in Aidarken, and 21 are outpatients.", [("wounded", 4), ("wounded", 21)]),
+    ("A resident of Khoji Alo, Obidjon Tuychiev, was lethally wounded.", [("killed", 1)]),
+])
+def test_more_ways_to_say_a_count(text, expected):
+    assert [(c.quantity, c.best or c.low) for c in counts_in(text)] == expected
+
+
+def test_an_adjective_before_a_comma_stays_with_its_speaker():
+    (sp,) = speeches("The semiofficial, English-language newspaper Tehran Times said three Iranian border guards were killed.")
+    assert sp.phrase == "The semiofficial, English-language newspaper Tehran Times" and side_of(sp.phrase) == "IR"

@@ -144,6 +144,8 @@ def _left_phrase(left: str) -> str:
         return _clean(", ".join(parts[-2:]))
     if len(parts) >= 2 and re.search(r"\b(?:were|was|is|are|had|have|has|been)\b", ", ".join(parts[:-1])):
         return _clean(parts[-1])  # "..., the army said": the clause before the comma is what was said
+    if len(parts) == 2 and re.fullmatch(r"(?:[Tt]he|[Aa]n?)\s+[\w-]+(?:\s+[\w-]+)?", parts[0]):
+        return _clean(", ".join(parts))  # "The semiofficial, English-language newspaper Tehran Times"
     return _clean(" ".join(parts[-1].split()[-12:]))
 
 
