@@ -478,3 +478,22 @@ def test_more_ways_to_say_a_count(text, expected):
 def test_an_adjective_before_a_comma_stays_with_its_speaker():
     (sp,) = speeches("The semiofficial, English-language newspaper Tehran Times said three Iranian border guards were killed.")
     assert sp.phrase == "The semiofficial, English-language newspaper Tehran Times" and side_of(sp.phrase) == "IR"
+
+
+def test_a_quotation_over_two_sentences_is_its_closing_speakers():
+    text = ('The Pakistani army commander spoke to reporters.\n\n"We have reports six to seven of their troops have been killed. '
+            'Three of our soldiers have been wounded," Pakistani army spokesman Arshad said.')
+    d = draft_report(text, published="2012-07-22")
+    assert [(c["low"], c["best"], c["claimant"]) for c in d.claims] == [(6, None, "pk-govt"), (None, 3, "pk-govt")]
+    assert d.claims[1]["speaker"].endswith("Arshad")  # a name ending in "had" is not cut
+
+
+@pytest.mark.parametrize("sentence, figure, phrase", [
+    ("Pakistan has railed against forces for not stopping cross-border attacks, which it says have killed dozens.", "dozens", "Pakistan"),
+    ("In the latest reported violation, rockets killed at least four people.", "four", None),
+    ("An Ecuadorean Joint Chiefs of Staff communique reporting the first downing said one Ecuadorean was killed.", "one",
+     "An Ecuadorean Joint Chiefs of Staff communique reporting the first downing"),
+])
+def test_speaker_phrases(sentence, figure, phrase):
+    sp = speech_for(speeches(sentence), sentence.index(figure))
+    assert (sp.phrase if sp else None) == phrase

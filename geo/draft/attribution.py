@@ -27,6 +27,8 @@ _SUBJECT = re.compile(r"^(?:(?:In|From)\s+[A-Z][\w'’ -]+,\s*)?(?P<np>[A-Z][^,.
 #: Someone else's claim inside a statement: "denied Afghan media claims that", "rejected Pakistan's reports of".
 _THEIR_CLAIM = re.compile(r"\b(?:denied|denies|rejected|rejects|dismissed|dismisses|disputed|disputes)\s+(?:the\s+)?"
                           r"(?P<np>[A-Z][\w'’ -]{1,40}?)\s+(?:claims?|reports?|assertions?|allegations?|figures?)\s+(?:that|of)\b")
+#: A sentence that goes on from the one before: its speaker is still speaking.
+_GOES_ON = re.compile(r"\s*(?:As a result|Consequently|In addition|Additionally|Moreover|Furthermore|Also),?\s", re.I)
 #: A headline that starts with who says it: "Sudan: ...", "Pakistan army: ...".
 _COUNTRY_TAG = re.compile(r"^(?P<np>[A-Z][\w'’ .-]{1,30}):\s+\S")
 
@@ -65,6 +67,7 @@ class Attribution:
 
     def start(self, index: int, sentences: list[Sentence]) -> bool:
         """Move to sentence ``index``; False when it is a heading that attributes nothing."""
+        self._sentences, self._index = sentences, index
         self.intro = index > 0 and sentences[index - 1].text.rstrip().endswith(":")
         here = {cc for i, cc in self._incidents if i == index}
         self.here = here.pop() if len(here) == 1 else None
@@ -81,6 +84,9 @@ class Attribution:
 
     def figure(self, sent: Sentence, pos: int) -> tuple[str | None, str | None]:
         """(speaker phrase, side) for a figure at ``pos`` in ``sent``."""
+        quoted = self._quote_speaker(sent)
+        if quoted is not None:
+            return quoted  # '"We have reports six of their troops were killed. Three of ours were wounded," Arshad said.'
         sp = speech_for(speeches(sent.text), pos)
         if sp is not None and sp.verb_start < pos and re.search(r"\b(?:after|following|since)\b", sent.text[sp.verb_start:pos]):
             return None, None  # "Thailand announced it was suspending the deal after a blast injured two soldiers"
@@ -101,7 +107,7 @@ class Attribution:
         if sp is None and (re.match(r"[-*•]\s", sent.text) or self.intro):
             return self.last or (None, None)  # a list item after "The affected areas included:"
         if sp is None:
-            if self.paragraph == sent.paragraph and self.last:
+            if self.last and (self.paragraph == sent.paragraph or _GOES_ON.match(sent.text)):
                 return self.last
             return None, None
         if sp.generic or not sp.phrase:
@@ -112,6 +118,20 @@ class Attribution:
             if self.last or not sp.phrase or _PRONOUN.match(sp.phrase):
                 return self.last or (sp.phrase or None, None)
         return self._resolve(sp, sent)
+
+    def _quote_speaker(self, sent: Sentence) -> tuple[str | None, str | None] | None:
+        """The speaker named where a quotation this sentence opens is closed ('"We have reports ... wounded," Arshad said.')."""
+        text = sent.text.lstrip()
+        if not text[:1] in "\"“" or text.count("”") + text.count('"') - (1 if text[:1] == '"' else 0) > 0:
+            return None
+        for later in self._sentences[self._index + 1:self._index + 4]:
+            if later.paragraph != sent.paragraph:
+                return None
+            close = re.search(r"[”\"]", later.text)
+            if close:
+                after = [sp for sp in speeches(later.text) if sp.verb_start > close.start() and sp.phrase and not sp.generic]
+                return self._resolve(after[0], later) if after else None
+        return None
 
     def _resolve(self, sp: Speech, sent: Sentence) -> tuple[str | None, str | None]:
         side = side_of(sp.phrase, place_country=self.locator.country_of, cues=self.cues) or self._named_before(sp.phrase)

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 _VERBS = (r"said|says|say|saying|told|tells|claimed|claims|claim|claiming|mentioned|disclosed|revealed|informed|reported|reports|reporting|added|adds|stated|states|noted|"
-          r"confirmed|confirms|admitted|admits|asserted|alleged|alleges|announced|announces|accused|denied|insisted|warned|"
+          r"confirmed|confirms|admitted|admits|acknowledged|acknowledges|conceded|asserted|alleged|alleges|announced|announces|accused|denied|insisted|warned|"
           r"maintained|has learnt|has learned|quoted|estimated|put the toll|blamed|confirming|confirmed|posted|tweeted|wrote")
 _SPEECH = re.compile(rf"\b(?P<v>{_VERBS})\b", re.I)
 _ACCORDING = re.compile(r"\b(?:according to|citing|as reported by|reported by|quoted by)\s+(?P<np>[^,.;:]{2,90})", re.I)
 _TRIM_LEFT = re.compile(r"^(?:and|but|while|as|also|meanwhile|later|however|then|in a statement|on \w+|the official)\s*,?\s+", re.I)
-_TRIM_RIGHT = re.compile(r"\s*,?\s*(?:has|have|had|also|later|then|on \w+|in a statement|earlier|first|further|meanwhile|on the phone)\s*$", re.I)
+_TRIM_RIGHT = re.compile(r"\s*,?\s*(?<![\w-])(?:has|have|had|also|later|then|on \w+|in a statement|earlier|first|further|meanwhile|on the phone)\s*$", re.I)
 #: Pronouns and generic heads that point back at an earlier speaker.
 GENERIC = re.compile(r"^(?:it|he|she|they|the (?:(?:health|defen[cs]e|interior|foreign|information|home|border)\s+)?(?:official|officials|spokesman|spokeswoman|spokesperson|ministry|military|army|"
                      r"statement|police|source|sources|governor|commander|minister|government|authorities|group|side|provincial administration))$", re.I)
@@ -93,7 +93,7 @@ def _merge(*tables: dict[str, Iterable[str]]) -> dict[str, list[str]]:
 _NOT_A_SIDE = re.compile(r"pakistan(?:i)? taliban|tehr[ei]e?k[- ]?[ie]?[- ]?taliban|\bttp\b|state of|border of|side of", re.I)
 #: "confirmed reports of", "the claims": the verb's spelling used as a noun.
 _NOUN_USE = re.compile(r"(?<!had )(?<!has )(?<!have )(?<!was )\b(?:the|confirmed|unconfirmed|these|those|initial|earlier|some|no|such|"
-                       r"similar|their|its)\s+$", re.I)
+                       r"similar|their|its|latest|newly|recently|most|widely|first)\s+$", re.I)
 _PASSIVE = re.compile(r"\b(?:was|were|been|be|is|are|being)\s+(?:\w+ly\s+)?$", re.I)
 #: Speakers who are no government: people (residents, analysts, doctors) ...
 _PEOPLE = re.compile(r"\b(?:residents?|villagers?|witness(?:es)?|locals|eyewitness(?:es)?|analysts?|think tank|tribesmen|"
@@ -167,9 +167,13 @@ def speeches(sentence: str) -> list[Speech]:
     prev_end = 0
     for m in _SPEECH.finditer(sentence):
         # The subject of this verb is after the previous one: "Islamabad warned ... over actions the Afghan Taliban say ..."
-        left, prev_end = sentence[prev_end:m.start()], m.end()
+        left = sentence[prev_end:m.start()]
+        if not m.group("v").lower().endswith("ing"):  # "a communique reporting the downing said": one subject
+            prev_end = m.end()
         if re.match(r"\s+(?:nothing|no comment)\b", sentence[m.end():]):
             continue  # "Hun Sen has said nothing since the clash, in which ..."
+        if m.group("v").lower() in ("reports", "claims") and re.search(r"\b(?:have|has|had|of|no|more|unconfirmed|there are)\s+$", left, re.I):
+            continue  # "We have reports six of their troops were killed": a noun
         if any(abs(s.verb_start - m.start()) < 25 and s.verb_start <= m.start() for s in out) or _PASSIVE.search(left) \
                 or _NOUN_USE.search(left) or re.match(r"\s+of\b", sentence[m.end():]):
             continue
@@ -184,7 +188,10 @@ def speeches(sentence: str) -> list[Speech]:
         else:
             np = _left_phrase(left) or right
             rel = re.search(r"([A-Z][^,;:]{1,60}),\s+(?:which|who)\b[^,]*$", sentence[:m.start()])
-            if re.fullmatch(r"(?:which|who|that)(?:\s.*)?", np, re.I) and rel:
+            subject = re.match(r"\s*((?:The\s+)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)", sentence)
+            if re.fullmatch(r"(?:which|that)\s+(?:it|they)", np, re.I) and subject:
+                np = _clean(subject.group(1))  # "Pakistan has railed against ... attacks, which it says have killed dozens"
+            elif re.fullmatch(r"(?:which|who|that)(?:\s.*)?", np, re.I) and rel:
                 np = _clean(rel.group(1))  # "News agency ANI, which on Tuesday reported"
         if np:
             out.append(Speech(np, m.start(), bool(GENERIC.match(np))))
