@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -19,10 +20,11 @@ KEYWORDS = {"province": "province", "region": "province", "state": "province", "
             "market": "point", "bazaar": "point", "hill": "point", "mountains": None, "checkpoint": "point", "sector": None,
             "mahalla": "point", "jamoat": "district", "gorge": "point", "outpost": "point"}
 _KEY_AFTER = re.compile(r"^\s+(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r")\b", re.I)
-_KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing|"
+_KEY_OF = re.compile(r"\b(?:the\s+)?(?:villages?|towns?|city|districts?|provinces?|areas?|border posts?|posts?|regions?|crossing|bases?|camps?|"
+                     r"positions?|outposts?|"
                      r"residents?|natives?)\s+of\s+$", re.I)
 #: A keyword right before a name: "the provincial capital Goma", "the border town Chaman".
-_KEY_BEFORE = re.compile(r"\b(?:capital|town|city|village|district|province|crossing|outpost|border post|checkpoint)\s+$", re.I)
+_KEY_BEFORE = re.compile(r"\b(?:capital|town|city|village|district|province|crossing|outpost|border post|checkpoint|frontier post|post)\s+[\"“]?$", re.I)
 #: A name that heads a list ending in a keyword: "Uri, Karnah and Tangdhar sectors".
 _LIST_AFTER = re.compile(r"^(?:,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)*,?\s+(?:and|or)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*\s+"
                          r"(?:sectors|districts|villages|provinces|areas|towns|regions|crossings|posts)\b")
@@ -45,7 +47,7 @@ durand line facebook twitter x telegram whatsapp taliban tehreek tehrik tehreek-
 united nations un nato asean security centre center studies research crisis group international frontier constabulary
 border guard guards regional military royal national assembly parliament senate office committee embassy mission brigade
 regiment division battalion unit hospital democratic republic kingdom federal statement report update live breaking related comments advertisement
-u.n u.s u.k himalayan colonel sergeant lieutenant captain private corporal soldier commander major general""".split())
+u.n u.s u.k himalayan africa asia europe america troops meanwhile rohingya colonel sergeant lieutenant captain private corporal soldier commander major general""".split())
 DEMONYMS = set("""afghan afghans pakistani pakistanis thai cambodian cambodians khmer indian chinese tajik kyrgyz iranian
 saudi qatari russian american british""".split())
 EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"
@@ -110,7 +112,17 @@ def _usable(words: list[str]) -> bool:
     low = [p for w in words for p in w.lower().strip(".").split("-") if p]
     if any(w in ("pak", "af-pak", "indo") for w in low):
         return False
-    return bool(low) and low[0] not in NON_PLACE and not any(w in DEMONYMS for w in low) and not all(w in NON_PLACE for w in low)
+    demonyms = DEMONYMS | _all_demonyms()
+    return bool(low) and low[0] not in NON_PLACE and not any(w in demonyms for w in low) and not all(w in NON_PLACE for w in low)
+
+
+@functools.lru_cache(maxsize=1)
+def _all_demonyms() -> frozenset[str]:
+    """Every country's demonyms and their plurals, lower case ("armenian", "azerbaijanis")."""
+    from geo.draft.geocoding import country_rows
+
+    words = {d.strip().lower() for row in country_rows() for d in row["demonyms"].split(";") if d.strip()}
+    return frozenset(words | {f"{w}s" for w in words})
 
 
 def _candidates(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -180,6 +192,8 @@ def _mention_in_run(text: str, sent: Sentence, si: int, run: tuple[int, int], lo
         keyword = kw.group(1).lower() if kw else None
         if m is not None and (m.origin != "geonames" or cue or _dateline(text, sent, cs, ce)):
             return Mention(name, cs, ce, si, m, conf, "", keyword, cue)
+        if m is None and capital:
+            return Mention(name, cs, ce, si, None, 0.5, "unknown", None, True)  # "Moscow said", "MOSCOW, April 12": beyond the theatre
         if m is None and name.isupper() and (cs, ce) == (s, e) and _dateline(text, sent, cs, ce):
             return Mention(name, cs, ce, si, None, 0.5, "unknown", "dateline", True)
         if re.fullmatch(r"[A-Z]{2,5}", name):
