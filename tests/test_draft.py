@@ -497,3 +497,13 @@ def test_a_quotation_over_two_sentences_is_its_closing_speakers():
 def test_speaker_phrases(sentence, figure, phrase):
     sp = speech_for(speeches(sentence), sentence.index(figure))
     assert (sp.phrase if sp else None) == phrase
+
+
+@pytest.mark.parametrize("text, claimant", [
+    ("Hundreds clash at the border\\n\\nISLAMABAD: One person was killed when Indian troops fired on Wednesday.", "media"),  # a dateline is no speaker
+    ("Sources in Kandahar claim that at least three posts were captured by the Taliban.", "media"),
+    ("Two more deaths reported, bringing the civilian death toll to 17", "media"),
+])
+def test_no_speaker_where_none_speaks(text, claimant):
+    (c, *_) = draft_report(text.replace("\\n", "\n"), published="2020-10-15").claims
+    assert c["claimant"] == claimant

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from geo.draft.claimants import OFFICIAL, TITLE, Cues, Speech, side_of, speech_for, speeches
-from geo.draft.geocoding import Locator
+from geo.draft.geocoding import Locator, country_names
 from geo.draft.places import Mention
 from geo.draft.sentences import Sentence
 
@@ -99,11 +99,9 @@ class Attribution:
             subject = _SUBJECT.match(sent.text)  # "Rear Admiral X, spokesperson for the ministry, ..., saying that"
             if subject and (TITLE.search(subject.group("np")) or self.cues.find(subject.group("np"))):
                 sp = Speech(subject.group("np").strip(" ,"), sp.verb_start, False)
-        if sp is None and sent.start == 0 or sp is None and _COUNTRY_TAG.match(sent.text):
-            tag = _COUNTRY_TAG.match(sent.text)  # a headline "Sudan: 400 Southern soldiers killed"
-            side = side_of(tag.group("np"), cues=self.cues) if tag else None
-            if side not in (None, "media"):
-                return tag.group("np"), side
+        tag = _COUNTRY_TAG.match(sent.text) if sp is None and sent.start == 0 else None
+        if tag and tag.group("np").lower() in country_names():  # a headline "Sudan: 400 Southern soldiers killed"
+            return tag.group("np"), country_names()[tag.group("np").lower()]
         if sp is None and (re.match(r"[-*•]\s", sent.text) or self.intro):
             return self.last or (None, None)  # a list item after "The affected areas included:"
         if sp is None:

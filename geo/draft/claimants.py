@@ -172,6 +172,8 @@ def speeches(sentence: str) -> list[Speech]:
             prev_end = m.end()
         if re.match(r"\s+(?:nothing|no comment)\b", sentence[m.end():]):
             continue  # "Hun Sen has said nothing since the clash, in which ..."
+        if m.group("v").lower() == "reported" and re.search(r"\b(?:deaths?|casualties|injuries|killings?|cases|clashes|incidents?)\s+$", left, re.I):
+            continue  # "Two more deaths reported": a participle, no speaker
         if m.group("v").lower() in ("reports", "claims") and re.search(r"\b(?:have|has|had|of|no|more|unconfirmed|there are)\s+$", left, re.I):
             continue  # "We have reports six of their troops were killed": a noun
         if any(abs(s.verb_start - m.start()) < 25 and s.verb_start <= m.start() for s in out) or _PASSIVE.search(left) \
@@ -288,6 +290,8 @@ def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = 
     if own and not _BODIES.search(text):
         return own[0]  # a body the theatre's claimants.csv names: "the Khmer Times newspaper" relaying Phnom Penh
     hits = cues.find(text)
+    unofficial_sources = re.search(r"\bsources?\b", text, re.I) and not re.search(
+        r"\b(?:official|government|military|security|army|intelligence|diplomatic|ministry|police)\b", text, re.I)
     if _BODIES.search(text) or (_PEOPLE.search(text) and not _OFFICE_WORD.search(text)):
         return "media"  # "a resident said"; but "an Afghan government official and a resident" is the official
     if re.search(r"\bboth\b|\beach side\b", text, re.I) or (len({cc for _, cc in hits}) > 1 and re.search(r"\band\b", text)):
@@ -298,7 +302,7 @@ def side_of(phrase: str, *, place_country: Callable[[str], str | None] | None = 
         return "media"
     if hits:
         return hits[0][1]
-    if place_country is not None:
+    if place_country is not None and not unofficial_sources:  # "sources in Nimroz" are not Nimroz's government
         return place_country(phrase)
     return None
 
