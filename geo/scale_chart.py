@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -20,8 +21,17 @@ REPORT_COLORS = ("#d7301f", "#2c7fb8", "#41ab5d", "#7a0177")
 
 
 def _no_math(text) -> str:
-    """Text from layers as matplotlib shows it literally: "$...$" would be parsed as math (and can raise)."""
-    return str(text).replace("$", r"\$")
+    r"""Text from layers as matplotlib shows it literally.
+
+    "$...$" would be parsed as math (and can raise); control characters have no glyph and are
+    shown as U+FFFD, as the terminal output shows them.
+
+    Examples
+    --------
+    >>> _no_math("Dawn $5\x1b[31m")
+    'Dawn \\$5�[31m'
+    """
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", str(text)).replace("$", r"\$")
 
 
 def _km(v: float, _pos=None) -> str:
