@@ -106,9 +106,15 @@ class Page:
         return self.page.locator(".leaflet-marker-pane .geo-site").count()
 
     def details(self):
-        """The open site's details: the popup, or the bottom sheet on a phone."""
+        """The open site's details: the popup, or the bottom sheet on a phone, once faded in.
+
+        Leaflet fades a popup in over 0.2 s; on a loaded machine a check made during the fade
+        (axe's colour contrast) sees half-transparent text.
+        """
         loc = self.page.locator(".geo-hits")
         loc.wait_for()
+        self.page.wait_for_function(
+            "() => [...document.querySelectorAll('.leaflet-popup')].every(e => getComputedStyle(e).opacity === '1')")
         return loc
 
     def close(self):
