@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from geo.errors import Problem
-    from geo.pipeline import Dataset as Checked
+    from geo.pipeline import Checked
 
 
 class Dataset:

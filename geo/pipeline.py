@@ -1,4 +1,4 @@
-"""The pipeline: layers → located sites → border checks → a Dataset the renderers and exporters share."""
+"""The pipeline: layers → located sites → border checks → the :class:`Checked` result the renderers and exporters share."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Dataset:
-    """Everything a map, report or export needs, computed once."""
+class Checked:
+    """Everything a map, report or export needs, computed once: the layers after the border checks.
+
+    The public :class:`geo.Dataset` wraps one (as ``.checked``) for notebooks.
+    """
 
     layers: Layers
     reference: Reference
@@ -150,7 +153,7 @@ def _round_or_none(x: float | None) -> float | None:
 
 
 def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables | list[EventTables] | None = None,
-        engine: str = "memory") -> Dataset:
+        engine: str = "memory") -> Checked:
     """Locate, check and assemble everything for one layers directory.
 
     ``events`` (from :func:`geo.events.read_events`) are merged in as sites with claims; their
@@ -169,7 +172,7 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     geom = shapely.points(sites["lon"].to_numpy(float), sites["lat"].to_numpy(float))
     sites = gpd.GeoDataFrame(sites, geometry=geom, crs="EPSG:4326", copy=False)  # a fresh frame: no copy needed
     claims = enrich(layers.claims, layers.claimants, layers.sources)
-    return Dataset(
+    return Checked(
         layers=layers,
         reference=ref,
         sites=sites,
@@ -179,12 +182,12 @@ def run(layers: Layers, *, geocoder: Geocoder | None = None, events: EventTables
     )
 
 
-def site_records(ds: Dataset) -> list[dict]:
+def site_records(ds: Checked) -> list[dict]:
     """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``).
 
     The fields are :data:`geo.export.records.SITE_RECORD_FIELDS` (one list for these records
     and ``check.json``); see :func:`geo.export.records.site_records`.
     """
-    from geo.export.records import site_records as records  # (geo.export imports this module's Dataset)
+    from geo.export.records import site_records as records  # (geo.export imports this module's Checked)
 
     return records(ds)

@@ -17,7 +17,7 @@ from geo.export import _arrowtext as at
 from geo.export.records import SITE_RECORD_FIELDS, Flags, record_values, site_records
 
 if TYPE_CHECKING:
-    from geo.pipeline import Dataset
+    from geo.pipeline import Checked
 
 #: Sorted keys, two-space indent; dates, datetimes and dataclasses go to :func:`_json_default` (``str``).
 _JSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -26,7 +26,7 @@ _JSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR
 _MEMBER = " " * 6
 
 
-def check_report(ds: Dataset, records: list[dict] | None = None) -> dict:
+def check_report(ds: Checked, records: list[dict] | None = None) -> dict:
     """The ``geo check --json`` document: border length check, per-site checks, contradictions.
 
     ``records`` are :func:`geo.export.records.site_records` of ``ds`` if already made.
@@ -98,7 +98,7 @@ def _mapping_texts(values: np.ndarray) -> Callable[[int, int], pa.Array]:
     return lambda start, n: texts.slice(start, n)
 
 
-def record_texts(ds: Dataset) -> dict[str, Callable[[int, int], pa.Array]]:
+def record_texts(ds: Checked) -> dict[str, Callable[[int, int], pa.Array]]:
     """Each member of the site records (:data:`geo.export.records.SITE_RECORD_FIELDS`) as the JSON
     text :func:`dumps_json_bytes` gives it inside ``check.json``, one slice of sites at a time."""
     values = record_values(ds.sites)
@@ -116,7 +116,7 @@ def record_texts(ds: Dataset) -> dict[str, Callable[[int, int], pa.Array]]:
     return out
 
 
-def _site_batches(ds: Dataset) -> Iterator[pa.Array]:
+def _site_batches(ds: Checked) -> Iterator[pa.Array]:
     """The ``sites`` of ``check.json`` (sorted keys, two-space indent), each site preceded by
     ``",\\n"``, in slices of :data:`geo.export._arrowtext.BATCH_ROWS`."""
     columns = record_texts(ds)
@@ -129,7 +129,7 @@ def _site_batches(ds: Dataset) -> Iterator[pa.Array]:
         yield at.join_columns(parts)
 
 
-def stream_check_json(ds: Dataset, out: BinaryIO) -> None:
+def stream_check_json(ds: Checked, out: BinaryIO) -> None:
     """The bytes of ``dumps_json_bytes(check_report(ds))`` written to ``out``: the site records are
     made column by column by Arrow kernels instead of a million dicts; orjson writes the rest."""
     doc = check_report(ds, [])
@@ -144,7 +144,7 @@ def stream_check_json(ds: Dataset, out: BinaryIO) -> None:
     out.write(b"\n  ]" + tail)
 
 
-def write_check_json(ds: Dataset, path: Path) -> None:
+def write_check_json(ds: Checked, path: Path) -> None:
     """``check.json`` in file ``path`` (:func:`stream_check_json`)."""
     with open(path, "wb") as f:
         stream_check_json(ds, f)

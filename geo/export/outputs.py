@@ -19,7 +19,7 @@ from geo.export.publish import output_errors
 from geo.export.tables import LAYER_NAMES, layer_tables
 
 if TYPE_CHECKING:
-    from geo.pipeline import Dataset
+    from geo.pipeline import Checked
 
 
 #: A format's writer: ``write(layers, path, columns)`` writes ``layers`` (name -> frame) to ``path``;
@@ -108,7 +108,7 @@ def write_layers(tables: Mapping[str, gpd.GeoDataFrame], out: Path, *, names: It
         export_layers({name: tables[name] for name in layers}, out / file_name, fmt=fmt, columns=columns.get(one))
 
 
-def write_checks(ds: Dataset, out: Path) -> None:
+def write_checks(ds: Checked, out: Path) -> None:
     """``check.json`` and the report (``report.md`` and its chart)."""
     with output_errors(out / "check.json"):
         write_check_json(ds, out / "check.json")
@@ -118,7 +118,7 @@ def write_checks(ds: Dataset, out: Path) -> None:
         write_report(ds, out)
 
 
-def write_maps(ds: Dataset, out: Path) -> None:
+def write_maps(ds: Checked, out: Path) -> None:
     """``index.html`` (tiles and Leaflet from the web) and ``offline.html`` (self-contained)."""
     from geo import render
 
@@ -128,7 +128,7 @@ def write_maps(ds: Dataset, out: Path) -> None:
             (out / name).write_text(render.render_html(ds, self_contained=self_contained, parts=parts), encoding="utf-8")
 
 
-def write_all(ds: Dataset, out: Path, *, writers: dict[str, Callable[[Path], None]] | None = None,
+def write_all(ds: Checked, out: Path, *, writers: dict[str, Callable[[Path], None]] | None = None,
               parallel: bool | None = None) -> list[str]:
     """Write every output of a build into directory ``out`` (a :func:`geo.export.staging` directory).
 

@@ -12,7 +12,7 @@ from geo.checks import flatten_flags
 from geo.columns import file_names, iso_dates, round_floats, texts
 
 if TYPE_CHECKING:
-    from geo.pipeline import Dataset
+    from geo.pipeline import Checked
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def _flag_dicts(flags: Flags) -> list[list[dict]]:
     return [pairs[a:b] for a, b in zip(starts, ends)]
 
 
-def site_records(ds: Dataset) -> list[dict]:
+def site_records(ds: Checked) -> list[dict]:
     """Per-site check results as plain dicts (the ``sites`` list of ``geo check --json``).
 
     Built column by column (:func:`record_values`), then zipped into one dict per site.

@@ -16,7 +16,7 @@ from geo.reference_report import markdown_lines as reference_lines
 from geo.scale_chart import LABELS, length_chart_png
 
 if TYPE_CHECKING:
-    from geo.pipeline import Dataset
+    from geo.pipeline import Checked
 
 CHART = "length_scale.png"
 
@@ -37,13 +37,13 @@ def _no_math(text: str) -> str:
     return str(text).replace("$", r"\$")
 
 
-def length_chart(ds: Dataset) -> bytes:
+def length_chart(ds: Checked) -> bytes:
     """PNG: every reference line's length against divider step (log-log), the fitted laws and the
     reported lengths (:func:`geo.scale_chart.length_chart_png`)."""
     return length_chart_png(ds.border)
 
 
-def _head_lines(ds: Dataset) -> list[str]:
+def _head_lines(ds: Checked) -> list[str]:
     """The report up to the header of the site table: title, border length, chart, divider table, verdict."""
     b = ds.border
     lines = [
@@ -85,7 +85,7 @@ def _divider_table(b: dict) -> list[str]:
 _FLAGS_HEAD = ["", "### Flags explained", ""]
 
 
-def _tail_lines(ds: Dataset) -> list[str]:
+def _tail_lines(ds: Checked) -> list[str]:
     """The contradicting claims, if any."""
     lines = []
     if ds.contradictions:
@@ -97,7 +97,7 @@ def _tail_lines(ds: Dataset) -> list[str]:
     return lines
 
 
-def _site_lines(ds: Dataset) -> tuple[pa.Array, pa.Array]:
+def _site_lines(ds: Checked) -> tuple[pa.Array, pa.Array]:
     """The site table's rows and the flag explanations, made column by column (each distinct
     text or number formatted once, joined by Arrow)."""
     s = ds.sites
@@ -133,7 +133,7 @@ def _chunks(lines) -> Iterator[bytes | memoryview]:
         yield at.text_bytes(at.join_columns([at.lit("\n"), lines]))
 
 
-def markdown_chunks(ds: Dataset) -> Iterator[bytes | memoryview]:
+def markdown_chunks(ds: Checked) -> Iterator[bytes | memoryview]:
     """The report (:func:`markdown`) as consecutive pieces of UTF-8, for writing without joining them."""
     head = _head_lines(ds)
     rows, explained = _site_lines(ds)
@@ -143,12 +143,12 @@ def markdown_chunks(ds: Dataset) -> Iterator[bytes | memoryview]:
     yield b"\n"
 
 
-def markdown(ds: Dataset) -> str:
+def markdown(ds: Checked) -> str:
     """The report as Markdown (all report text escaped)."""
     return b"".join(markdown_chunks(ds)).decode("utf-8")
 
 
-def write_report(ds: Dataset, out: Path) -> None:
+def write_report(ds: Checked, out: Path) -> None:
     """Write ``report.md`` and its chart (:data:`CHART`) into directory ``out``."""
     (out / CHART).write_bytes(length_chart(ds))
     with open(out / "report.md", "wb") as f:

@@ -12,7 +12,7 @@ import shapely
 from geo.columns import iso_dates, sort_rows
 
 if TYPE_CHECKING:
-    from geo.pipeline import Dataset
+    from geo.pipeline import Checked
 
 #: Decimal places of exported coordinates: 1e-6 degree is about 0.1 m.
 COORD_DECIMALS = 6
@@ -20,7 +20,7 @@ COORD_DECIMALS = 6
 LAYER_NAMES = ("sites", "claims", "border", "countries", "bands")
 
 
-def site_table(ds: Dataset) -> gpd.GeoDataFrame:
+def site_table(ds: Checked) -> gpd.GeoDataFrame:
     """Sites with flat, typed properties (numbers as numbers, dates as ISO text) and point geometry."""
     s = ds.sites
     n_claims = ds.claims.groupby("site_id").size()
@@ -59,7 +59,7 @@ def site_table(ds: Dataset) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=geom, crs="EPSG:4326", copy=False)
 
 
-def _sides_by_reference(ds: Dataset) -> dict[str, pd.Series]:
+def _sides_by_reference(ds: Checked) -> dict[str, pd.Series]:
     """``side_<key>`` per reference line ("side_osm", "side_ne10m"): each line's own answer."""
     by_ref = ds.sites["side_by_reference"].to_numpy(dtype=object) if "side_by_reference" in ds.sites else None
     out = {}
@@ -69,7 +69,7 @@ def _sides_by_reference(ds: Dataset) -> dict[str, pd.Series]:
     return out
 
 
-def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
+def claim_table(ds: Checked) -> gpd.GeoDataFrame:
     """Claims joined to their site's point; claims about the whole border have no geometry."""
     c = ds.claims
     site_ids = c["site_id"].to_numpy(dtype=object)
@@ -109,7 +109,7 @@ def claim_table(ds: Dataset) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table, geometry=gpd.array.from_shapely(geom, crs="EPSG:4326"), crs="EPSG:4326", copy=False)
 
 
-def border_table(ds: Dataset) -> gpd.GeoDataFrame:
+def border_table(ds: Checked) -> gpd.GeoDataFrame:
     """One feature per reference line: border name, key, source, licence, scale, measured length, vertices, tolerance, used."""
     lines = ds.reference.lines
     return gpd.GeoDataFrame({
@@ -121,7 +121,7 @@ def border_table(ds: Dataset) -> gpd.GeoDataFrame:
     }, geometry=lines.geometry.values, crs="EPSG:4326")
 
 
-def layer_tables(ds: Dataset) -> dict[str, gpd.GeoDataFrame]:
+def layer_tables(ds: Checked) -> dict[str, gpd.GeoDataFrame]:
     """Every exported layer by name (:data:`LAYER_NAMES`), rows sorted by id."""
     countries = ds.reference.countries[["iso_a2", "name", "geometry"]].sort_values("iso_a2").reset_index(drop=True)
     bands = ds.bands.sort_values("band_id").reset_index(drop=True)

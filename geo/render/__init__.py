@@ -1,4 +1,4 @@
-"""Render a Dataset as an interactive Leaflet map (folium), reproducible and optionally self-contained.
+"""Render checked layers (:class:`geo.pipeline.Checked`) as an interactive Leaflet map (folium), reproducible and optionally self-contained.
 
 Modules: ``_style`` (palette, symbols), ``_assets`` (Leaflet from XStatic or its CDN), ``_elements``
 (one branca class per map feature, templates in ``geo/templates/``), ``_texts`` (the words of a

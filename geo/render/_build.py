@@ -12,7 +12,7 @@ import pandas as pd
 import shapely
 
 from geo.columns import iso_dates
-from geo.pipeline import Dataset
+from geo.pipeline import Checked
 from geo.render import _texts
 from geo.render._assets import CDN_CSS, CDN_JS
 from geo.render._compact import COMPACT_SITE_COLUMNS, compact_data
@@ -55,7 +55,7 @@ def _features(rows) -> dict:
     return {"type": "FeatureCollection", "features": list(rows)}
 
 
-def _reference_layers(m: folium.Map, ds: Dataset, *, self_contained: bool) -> dict:
+def _reference_layers(m: folium.Map, ds: Checked, *, self_contained: bool) -> dict:
     """Countries (named), buffer bands (never clickable), every reference line above the sites, their disagreement.
 
     Returns what the legend says about them.
@@ -94,7 +94,7 @@ def _reference_layers(m: folium.Map, ds: Dataset, *, self_contained: bool) -> di
             "disagreement": len(ds.reference.lines) > 1 or bool(len(disagree)), "bands": bands}
 
 
-def _site_layers(m: folium.Map, ds: Dataset, *, compact_threshold: int, parts: dict | None) -> list[dict]:
+def _site_layers(m: folium.Map, ds: Checked, *, compact_threshold: int, parts: dict | None) -> list[dict]:
     """One layer per category (compact canvas layers above ``compact_threshold`` sites); the categories drawn."""
     names = dict(zip(ds.reference.countries["iso_a2"], ds.reference.countries["name"]))
     cats = ds.sites["category"].to_numpy()
@@ -119,13 +119,13 @@ def _site_layers(m: folium.Map, ds: Dataset, *, compact_threshold: int, parts: d
     return present
 
 
-def _bounds(ds: Dataset) -> list[list[float]]:
+def _bounds(ds: Checked) -> list[list[float]]:
     """[[south, west], [north, east]] of the border and all sites (as of their union, without building it)."""
     b = shapely.bounds(np.append(np.asarray(ds.sites.geometry.values, dtype=object), ds.reference.border))
     return [[float(np.nanmin(b[:, 1])), float(np.nanmin(b[:, 0]))], [float(np.nanmax(b[:, 3])), float(np.nanmax(b[:, 2]))]]
 
 
-def _app_config(ds: Dataset, present: list[dict], *, compact: bool, self_contained: bool) -> dict:
+def _app_config(ds: Checked, present: list[dict], *, compact: bool, self_contained: bool) -> dict:
     """What the page's script needs: categories, dates, labels of hand-made sites (big maps), attribution."""
     sites = ds.sites
     labels = []
@@ -143,7 +143,7 @@ def _app_config(ds: Dataset, present: list[dict], *, compact: bool, self_contain
     }
 
 
-def _controls(m: folium.Map, ds: Dataset, present: list[dict], key: dict, *, compact: bool, self_contained: bool, parts: dict | None) -> None:
+def _controls(m: folium.Map, ds: Checked, present: list[dict], key: dict, *, compact: bool, self_contained: bool, parts: dict | None) -> None:
     """Panel (border-wide claims, length, sources), find-and-filter box with the list, key, layer switch, the app."""
     theatre = ds.layers.theatre
     claimants = [(r.claimant_id, r.name) for r in ds.layers.claimants.itertuples()]
@@ -171,7 +171,7 @@ def _controls(m: folium.Map, ds: Dataset, present: list[dict], key: dict, *, com
     m.add_child(App(config), name="geo_app")
 
 
-def build_map(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD, parts: dict | None = None) -> folium.Map:
+def build_map(ds: Checked, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD, parts: dict | None = None) -> folium.Map:
     """The interactive map: countries, border lines, buffer bands, sites by category, panel, key, tools.
 
     Parameters
@@ -220,7 +220,7 @@ def number_elements(root: branca.element.Element, prefix: str = "geo") -> None:
         stack.extend(reversed(children))
 
 
-def render_html(ds: Dataset, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD, parts: dict | None = None) -> str:
+def render_html(ds: Checked, *, self_contained: bool = False, compact_threshold: int = COMPACT_THRESHOLD, parts: dict | None = None) -> str:
     """The map as one HTML document, identical for identical input.
 
     ``parts``: a dict shared by several calls for the same dataset (e.g. ``index.html`` and

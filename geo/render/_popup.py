@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.claims import quantity_label
 from geo.columns import per_value
-from geo.pipeline import Dataset
+from geo.pipeline import Checked
 from geo.render import _texts
 from geo.render._style import AREA_PRECISIONS, CATEGORY_COLORS, CATEGORY_SYMBOLS, LOUD_FLAGS, MAP_DECIMALS
 
@@ -56,7 +56,7 @@ def hand_made(sites: pd.DataFrame, root: Path) -> np.ndarray:
     return per_value(sites["source_file"], lambda f: isinstance(f, str) and Path(f) == own).astype(bool)
 
 
-def site_features(ds: Dataset) -> dict[str, list[dict]]:
+def site_features(ds: Checked) -> dict[str, list[dict]]:
     """GeoJSON features per category: what the site layer, the filters and the list read, and escaped popup HTML."""
     names = dict(zip(ds.reference.countries["iso_a2"], ds.reference.countries["name"]))
     claimants = [(r.claimant_id, r.name) for r in ds.layers.claimants.itertuples()]
