@@ -133,6 +133,9 @@ class SiteRow(Row):
     precision: Literal["point", "near", "district", "province", "country"] | None = None
     source_ids: Text
     notes: Text | None = None
+    #: Who took part, ";"-separated ("Military Forces of Pakistan; Military Forces of Afghanistan"):
+    #: the map's Actor filter. The ACLED and UCDP importers fill it from their actor columns.
+    actors: Text | None = None
 
     @field_validator("lat", "lon", "radius_km")
     @classmethod

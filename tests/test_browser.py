@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -605,6 +606,32 @@ def test_100k_events_are_counted_in_cells_and_a_dense_spot_says_how_many(browser
         clash = p.evaluate("window.geoApp.config.categories.find(c => c.key === 'clash').count")
         p.get_by_label(re.compile(r"^Sites: clash")).uncheck()
         p.wait_for_function(f"document.getElementById('geo-count').textContent.startsWith('{100_000 - clash:,} of')")
+        assert pg.errors == []
+    finally:
+        pg.close()
+
+
+def test_actor_filter_reads_the_sites_actors_column(browser, tmp_path):
+    """The Actor menu lists the actors of the sites' ``actors`` column; picking one keeps its sites only."""
+    layers = tmp_path / "layers"
+    shutil.copytree(LAYERS, layers)
+    sites = pd.read_csv(layers / "sites.csv", dtype=str, keep_default_na=False)
+    sites["actors"] = ""
+    sites.loc[sites["site_id"] == "kurram", "actors"] = "Pakistani security forces; Afghan Taliban forces"
+    sites.loc[sites["site_id"] == "kabul", "actors"] = "Pakistan Air Force ; TTP <b>leadership</b>"
+    sites.to_csv(layers / "sites.csv", index=False)
+    pg = Page(browser, _build(layers, tmp_path / "maps"))
+    p = pg.page
+    try:
+        menu = p.get_by_label("Actor", exact=True)
+        assert menu.locator("option").all_inner_texts() == [
+            "any", "Afghan Taliban forces", "Pakistan Air Force", "Pakistani security forces", "TTP <b>leadership</b>"]
+        menu.select_option(label="Pakistani security forces")
+        p.wait_for_function("document.querySelectorAll('.leaflet-marker-pane .geo-site').length === 1")
+        assert p.locator(".leaflet-marker-pane .geo-site").evaluate_all("es => es.map(e => e.dataset.site)") == ["kurram"]
+        menu.select_option(label="TTP <b>leadership</b>")  # text from a layer is shown as text, not markup
+        p.wait_for_function("[...document.querySelectorAll('.leaflet-marker-pane .geo-site')].map(e => e.dataset.site).join() === 'kabul'")
+        assert "actor=TTP" in p.evaluate("location.hash")
         assert pg.errors == []
     finally:
         pg.close()

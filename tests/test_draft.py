@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -507,3 +508,19 @@ def test_speaker_phrases(sentence, figure, phrase):
 def test_no_speaker_where_none_speaks(text, claimant):
     (c, *_) = draft_report(text.replace("\\n", "\n"), published="2020-10-15").claims
     assert c["claimant"] == claimant
+
+
+def test_accept_keeps_a_reviewed_actors_value_the_layer_had_no_column_for(afpk, scratch_layers, tmp_path):
+    before = pd.read_csv(scratch_layers / "sites.csv", dtype=str, keep_default_na=False)
+    assert "actors" not in before.columns
+    d = draft_report((REPORTS / "unb-2025-10-15.txt").read_text(), published="2025-10-15", layers=scratch_layers,
+                     source_id="unb-2025-10-15", geocoder=afpk[1])
+    write_review(d, tmp_path / "review")
+    review = pd.read_csv(tmp_path / "review" / "sites.csv", dtype=str, keep_default_na=False)
+    review.loc[0, "actors"] = "Pakistani forces; Afghan Taliban forces"
+    review.to_csv(tmp_path / "review" / "sites.csv", index=False)
+    accept(tmp_path / "review", scratch_layers)
+    after = pd.read_csv(scratch_layers / "sites.csv", dtype=str, keep_default_na=False)
+    assert after.iloc[:len(before)][before.columns].equals(before)  # the rows already there keep their values
+    assert after.loc[len(before), "actors"] == "Pakistani forces; Afghan Taliban forces"
+    assert read_layers(scratch_layers).sites["actors"].notna().sum() == 1

@@ -137,6 +137,9 @@ def test_acled_rows_become_sites_with_their_precision_codes(acled_csv):
     assert s["place"].isna().all()  # never geocoded
     assert s["source_line"].tolist() == [2, 3, 4, 5, 6, 7]
     assert "Armed clash" in s.loc["acled-PAK1001", "notes"] and "time_precision 1" in s.loc["acled-PAK1001", "notes"]
+    # the actors have their own column (the map's Actor filter), not a segment of the notes
+    assert s.loc["acled-PAK1001", "actors"] == "Military Forces of Pakistan (2024-); Military Forces of Afghanistan (2021-)"
+    assert "Military Forces" not in s.loc["acled-PAK1001", "notes"]
     # one fatality claim per event, attributed to ACLED with its sources
     c = claims.set_index("site_id")
     assert c.loc["acled-PAK1003", "best"] == 5 and np.isnan(c.loc["acled-PAK1003", "low"]) and np.isnan(c.loc["acled-PAK1003", "high"])
@@ -170,6 +173,8 @@ def test_ucdp_rows_keep_where_prec_and_low_best_high(ucdp_csv):
     assert s.loc["ucdp-555001", "reported_location"] == "Angoor Adda, South Waziristan"
     assert s.loc["ucdp-555002", "reported_location"] == "Spin Boldak district, Spin Boldak district, Kandahar province, Afghanistan"
     assert "2025-10-11 to 2025-10-12 (date_prec 1)" in s.loc["ucdp-555001", "notes"]
+    assert s.loc["ucdp-555001", "actors"] == "Government of Afghanistan; Government of Pakistan"
+    assert s.loc["ucdp-555004", "actors"] == "ISKP; Taliban"
     c = claims.set_index("site_id")
     assert c.loc["ucdp-555001", ["low", "best", "high"]].tolist() == [10, 12, 15]
     assert c.loc["ucdp-555002", ["low", "best", "high"]].tolist() == [5, 5, 8]

@@ -11,6 +11,7 @@ from pathlib import Path
 from geo.draft.output import REVIEW_FILES, write_atomic
 from geo.errors import LayerError, Problem
 from geo.layers import read_layers, read_table
+from geo.schema import SCHEMAS, all_columns
 
 #: Review files accepted, in the order their references need them, with their id column.
 KINDS = {"sources": "source_id", "claimants": "claimant_id", "sites": "site_id", "claims": "claim_id"}
@@ -56,13 +57,23 @@ def _cross_check(tables: dict, layers) -> list[Problem]:
     return problems
 
 
-def _appended(target: Path, rows: list[dict]) -> str:
-    """The target file's text with ``rows`` added at the end, in its own column order and line ending."""
+def _appended(target: Path, rows: list[dict], columns: list[str]) -> str:
+    """The target file's text with ``rows`` added at the end, in its own column order and line ending.
+
+    A layer column the file lacks but a row fills (an optional one such as ``actors``) is added
+    at the end of the header, the existing rows left empty in it, so no reviewed value is lost.
+    """
     text = target.read_text(encoding="utf-8-sig")
-    header = next(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in next(csv.reader(io.StringIO(text)))]
     eol = "\r\n" if "\r\n" in text else "\n"
+    extra = [c for c in columns if c not in header and any(_cell(r.get(c)) for r in rows)]
+    if extra:
+        old = list(csv.reader(io.StringIO(text)))
+        head = io.StringIO(newline="")
+        csv.writer(head, lineterminator=eol).writerows([header + extra] + [row + [""] * len(extra) for row in old[1:]])
+        text, header = head.getvalue(), header + extra
     buf = io.StringIO(newline="")
-    w = csv.DictWriter(buf, fieldnames=[h.strip() for h in header], extrasaction="ignore", lineterminator=eol)
+    w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore", lineterminator=eol)
     for r in rows:
         w.writerow({k: _cell(r.get(k)) for k in w.fieldnames})
     return text + ("" if text.endswith(("\n", "\r")) else eol) + buf.getvalue()
@@ -87,7 +98,8 @@ def accept(review_dir: str | Path, layers_dir: str | Path = "layers") -> dict[st
     Rows are validated with the layers' own schemas, ids must be new, references must resolve,
     new sites must geocode, and the layers as they would be after the append must read back
     cleanly; otherwise nothing is written. Each file is replaced atomically (temp file beside
-    it, then ``os.replace``); existing rows are never changed.
+    it, then ``os.replace``); the values of existing rows are never changed (an optional column
+    a reviewed row fills and the file lacks, such as ``actors``, is added to its header).
 
     Returns
     -------
@@ -116,7 +128,7 @@ def accept(review_dir: str | Path, layers_dir: str | Path = "layers") -> dict[st
             problems.extend(exc.problems)
     if problems:
         raise LayerError(problems)
-    staged = {kind: _appended(root / f"{kind}.csv", _raw_rows(review / f"{kind}.csv")) for kind in tables}
+    staged = {kind: _appended(root / f"{kind}.csv", _raw_rows(review / f"{kind}.csv"), all_columns(SCHEMAS[kind])) for kind in tables}
     _check_staged(root, staged)
     for kind, text in staged.items():
         write_atomic(root / f"{kind}.csv", text)

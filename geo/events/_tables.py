@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from geo.columns import object_frame, per_value
+from geo.events._cells import blank_to_none
 from geo.errors import Problem
 from geo.schema import SiteRow, all_columns
 
@@ -39,7 +40,7 @@ def _sites(cols: dict[str, np.ndarray], where: dict[str, np.ndarray], none: np.n
         "reported_country": cols["reported_country"], "reported_admin1": cols["reported_admin1"], "category": cols["category"],
         "event_date": cols["event_date"], "lat": cols["lat"].astype(float), "lon": cols["lon"].astype(float),
         "radius_km": per_value(cols["precision"], RADIUS_KM.get).astype(float), "precision": cols["precision"],
-        "source_ids": cols["source_id"], "notes": cols["notes"], **where,
+        "source_ids": cols["source_id"], "notes": cols["notes"], "actors": blank_to_none(cols["actors"]), **where,
         "where_prec": cols["where_prec"].astype(np.int64), "geo_precision": cols["geo_precision"].astype(np.int64),
     }, SITE_COLUMNS)
 
@@ -73,7 +74,7 @@ def event_tables(cols: dict[str, np.ndarray] | None, *, keep: np.ndarray, name: 
     cols
         One array per event column (``site_id``, ``name``, ``reported_location``, ``reported_country``,
         ``reported_admin1``, ``category``, ``event_date``, ``lat``, ``lon``, ``precision``,
-        ``where_prec``, ``geo_precision``, ``notes``, ``source_id``, ``outlet``, ``title``,
+        ``where_prec``, ``geo_precision``, ``notes``, ``actors``, ``source_id``, ``outlet``, ``title``,
         ``published``, ``source_notes``, ``low``, ``best``, ``high``, ``statement``); None for a file
         without rows.
     keep

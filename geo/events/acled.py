@@ -92,10 +92,9 @@ def _published(checks: RowChecks, df: pd.DataFrame, event_date: np.ndarray) -> n
 
 
 def _notes(df: pd.DataFrame, eid: np.ndarray, what: np.ndarray) -> np.ndarray:
-    """"ACLED <id>; <type / sub-type>; <actor1 vs actor2>; ..." for the site's notes."""
+    """"ACLED <id>; <type / sub-type>; ..." for the site's notes (the actors have their own column)."""
     return "ACLED " + eid + "; " + joined([
         what,
-        joined([cells(df, "actor1"), cells(df, "actor2")], " vs "),
         prefixed("civilian targeting: ", cells(df, "civilian_targeting")),
         prefixed("time_precision ", cells(df, "time_precision")),
         prefixed("geo_precision ", cells(df, "geo_precision")),
@@ -131,6 +130,7 @@ def convert(df: pd.DataFrame, checks: RowChecks) -> dict[str, np.ndarray]:
         "reported_country": iso2_from_numeric(cells(df, "iso")), "reported_admin1": blank_to_none(place[3]),
         "category": category, "event_date": event_date, "lat": lat, "lon": lon, "precision": precision,
         "where_prec": precision_codes(precision, 0), "geo_precision": geo_prec, "notes": _notes(df, eid, what),
+        "actors": joined([cells(df, "actor1"), cells(df, "actor2")], "; "),
         "source_id": site_id, "outlet": prefixed("ACLED: ", cells(df, "source")), "title": first_filled(what, eid),
         "published": published, "source_notes": blank_to_none(prefixed("source scale: ", cells(df, "source_scale"))),
         "low": np.full(n, np.nan), "best": fatalities, "high": np.full(n, np.nan), "statement": _statement(df, what, where),

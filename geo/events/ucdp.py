@@ -83,13 +83,13 @@ def _span(checks: RowChecks, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _notes(df: pd.DataFrame, eid: np.ndarray, violence: np.ndarray) -> np.ndarray:
-    """"UCDP GED <id>; <violence>; <dyad>; conflict: ...; <span> (date_prec n); ..." for the site's notes."""
+    """"UCDP GED <id>; <violence>; dyad: ...; conflict: ...; <span> (date_prec n); ..." for the site's notes."""
     day = lambda v: str(v).strip()[:10]  # noqa: E731 ("2025-10-12 00:00:00.000")
     span = per_combination(lambda a, b: a if a == b or not b else f"{a} to {b}",
                            per_value(cells(df, "date_start"), day), per_value(cells(df, "date_end"), day))
     return "UCDP GED " + eid + "; " + joined([
         violence,
-        first_filled(cells(df, "dyad_name"), joined([cells(df, "side_a"), cells(df, "side_b")], " vs ")),
+        prefixed("dyad: ", cells(df, "dyad_name")),
         prefixed("conflict: ", cells(df, "conflict_name")),
         joined([span, prefixed("(date_prec ", cells(df, "date_prec"), ")")], " "),
         prefixed("where_prec ", cells(df, "where_prec")),
@@ -129,6 +129,7 @@ def convert(df: pd.DataFrame, checks: RowChecks) -> dict[str, np.ndarray]:
         "reported_country": iso2_from_name(country), "reported_admin1": blank_to_none(adm1),
         "category": category, "event_date": start, "lat": lat, "lon": lon, "precision": precision,
         "where_prec": where_prec, "geo_precision": precision_codes(precision, 1), "notes": _notes(df, eid, violence),
+        "actors": first_filled(joined([cells(df, "side_a"), cells(df, "side_b")], "; "), cells(df, "dyad_name")),
         "source_id": site_id, "outlet": joined(["UCDP GED", cells(df, "source_office")], ": "),
         "title": first_filled(cells(df, "source_headline"), "UCDP GED event " + eid),
         "published": published, "source_notes": blank_to_none(cells(df, "source_original")),

@@ -54,6 +54,7 @@ def site_table(ds: Checked) -> gpd.GeoDataFrame:
         "source_ids": s["source_ids"],
         "n_claims": s["site_id"].map(n_claims).fillna(0).astype("int32"),
         "notes": s["notes"],
+        "actors": s["actors"] if "actors" in s else pd.Series([None] * len(s), index=s.index, dtype=object),
     })
     geom = shapely.points(table["lon"].to_numpy(float), table["lat"].to_numpy(float))
     return gpd.GeoDataFrame(table, geometry=geom, crs="EPSG:4326", copy=False)

@@ -153,7 +153,7 @@ def _controls(m: folium.Map, ds: Checked, present: list[dict], key: dict, *, com
     at_sites = set(ds.claims.loc[ds.claims["site_id"].notna(), "claimant"].dropna())
     find = _HTML.get_template("find.html.j2").render(
         categories=present, claimants=[name for _, name in claimants if name in at_sites] + sorted(at_sites - {n for _, n in claimants}),
-        actors=_shared(parts, ("actors",), lambda: _texts.actor_names(_texts.actors(_texts.notes_without_ids(ds.sites["notes"], ds.sites["site_id"]))))[:ACTORS_MAX], dates=config["dates"], total=len(ds.sites),
+        actors=_shared(parts, ("actors",), lambda: _texts.actor_names(_texts.actors(ds.sites)))[:ACTORS_MAX], dates=config["dates"], total=len(ds.sites),
         flags=sorted({f.code for fl in ds.sites["flags"] for f in fl}))
     m.add_child(HtmlControl(find, position="topright", css_class="geo-find leaflet-bar"), name="geo_find")
     panel = _HTML.get_template("panel.html.j2").render(

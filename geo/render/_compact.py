@@ -152,7 +152,7 @@ def _site_columns(b: _Columns, sites: pd.DataFrame, countries: dict[str, str], l
     notes = sites["notes"] if "notes" in sites else pd.Series([None] * len(sites))
     notes = _texts.notes_without_ids(notes, sites["site_id"])
     b.text("notes", notes)
-    b.text("actors", _texts.actors(notes))
+    b.text("actors", _texts.actors(sites))
     # The row of a hand-made site (the layers' own sites.csv); an event is known by its id.
     own = hand_made(sites, layers_root) if layers_root is not None and "source_file" in sites else np.zeros(len(sites), bool)
     b.text("file", np.where(own, file_names(sites["source_file"]) if own.any() else "", ""))

@@ -63,7 +63,7 @@ def site_features(ds: Checked) -> dict[str, list[dict]]:
     popup_t = _HTML.get_template("popup.html.j2")
     s = ds.sites
     words = {"side_text": _texts.side_texts(s["side"], names), "precision_text": _texts.precision_texts(s["precision"], s["radius_km"]),
-             "admin_text": _texts.admin_texts(s["admin2"], s["admin1"], s["country"], names), "actors": _texts.actors(_texts.notes_without_ids(s["notes"], s["site_id"])),
+             "admin_text": _texts.admin_texts(s["admin2"], s["admin1"], s["country"], names), "actors": _texts.actors(s),
              "dist10": _texts.tenths(s["distance_km"]), "unc10": _texts.tenths(s["uncertainty_km"]), "own": hand_made(s, ds.layers.root)}
     by_site = dict(tuple(ds.claims.groupby("site_id", sort=False))) if len(ds.claims) else {}
     out: dict[str, list[dict]] = {}

@@ -58,33 +58,25 @@ def row_labels(quantity, subject) -> np.ndarray:
     return per_combination(lambda q, s: quantity_label(q) + (f": {s}" if isinstance(s, str) and s else ""), quantity, subject)
 
 
-#: Segments of importer notes that are not actors (see geo.events: "ACLED id; what; actors; ...").
-_NOT_ACTORS = ("civilian targeting:", "time_precision", "geo_precision", "conflict:", "where_prec", "event_clarity", "(date_prec")
+def actors(sites: pd.DataFrame) -> np.ndarray:
+    """Each site's ``actors`` column as the page reads it: "A; B", or "" where none are given.
 
-
-def actors(notes) -> np.ndarray:
-    """The actors of bulk events ("A vs B"), read from the notes the ACLED and UCDP importers write.
-
-    Those notes are "ACLED <id>; <event type / sub-event type>; <actor 1> vs <actor 2>; ..." (UCDP
-    GED: "UCDP GED <id>; <violence>; <dyad>; ..."); hand-made sites have no actors (""). Pass notes
-    through :func:`notes_without_ids` first and each distinct note is read once.
+    Examples
+    --------
+    >>> list(actors(pd.DataFrame({"actors": ["Pakistan Army ;Afghan Taliban", None]})))
+    ['Pakistan Army; Afghan Taliban', '']
     """
-    def one(note):
-        if not isinstance(note, str) or not note.startswith(("ACLED ", "UCDP GED ")):
-            return ""
-        parts = note.split("; ")
-        if len(parts) < 3 or parts[2].startswith(_NOT_ACTORS):
-            return ""
-        return parts[2]
-    return per_value(notes, one)
+    if "actors" not in sites:
+        return np.full(len(sites), "", dtype=object)
+    return per_value(sites["actors"], lambda v: "; ".join(p.strip() for p in v.split(";") if p.strip()) if isinstance(v, str) else "")
 
 
 def actor_names(actor_texts) -> list[str]:
-    """Every actor named in ``actor_texts`` ("A vs B" → A, B), most frequent first."""
+    """Every actor named in ``actor_texts`` ("A; B" → A, B), most frequent first."""
     counts = pd.Series(actor_texts, dtype=object).value_counts()
     out: dict[str, int] = {}
     for text, n in counts.items():
-        for name in str(text).split(" vs "):
+        for name in str(text).split("; "):
             if name:
                 out[name] = out.get(name, 0) + int(n)
     return [k for k, _ in sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -35,7 +35,7 @@
                     if (d < lo || d > hi) { continue; }
                     if (blob) {
                         if (state.claimant && !s.hasClaimant(i, state.claimant)) { continue; }
-                        if (state.actor && s.actors(i).split(" vs ").indexOf(state.actor) < 0) { continue; }
+                        if (state.actor && s.actors(i).split("; ").indexOf(state.actor) < 0) { continue; }
                         if (state.flag === "*" ? !s.flags(i) : state.flag && s.flags(i).split(", ").indexOf(state.flag) < 0) { continue; }
                     }
                     mask[i] = 1;
