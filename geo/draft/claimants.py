@@ -109,7 +109,7 @@ _HEADLINE_TAG = re.compile(r":\s*(?P<np>(?:an?\s+)?(?:[\w'’-]+\s+){0,3}(?:offi
 #: A speaker's office: an unnamed holder speaks for the report's dateline country when nothing else tells.
 TITLE = re.compile(r"\b(?:officials?|spokes(?:man|woman|person)|minist(?:er|ry)|governor|lawmaker|legislator|mp|mna|mpa|senator|"
                    r"mayor|commander|chief|police|army|military|border guards?|authorities|administration|administrator|director|head|"
-                   r"commissioner|superintendent|inspector|officer|provincial|district|forces|troops|ministry|border (?:agency|service|force))\b", re.I)
+                   r"commissioner|superintendent|inspector|officer|provincial|district|forces|troops|border (?:agency|service|force))\b", re.I)
 _STATE_MEDIA = re.compile(r"state[- ](?:run |owned )?(?:media|radio|television|tv|broadcaster|news agency)|"
                           r"\b(?:semi-?)?official\b[\w ,-]{0,30}\b(?:news agency|newspaper|media|television|tv|radio)", re.I)
 _MEDIA = re.compile(r"\b(?:news|news agency|channel|tv|television|newspaper|reporters?|correspondents?|reuters|afp|ap|associated press|"

@@ -52,6 +52,13 @@ def country_rows() -> tuple[dict, ...]:
 
 
 @functools.lru_cache(maxsize=1)
+def demonyms() -> frozenset[str]:
+    """Every country's demonyms and their plurals, lower case ("armenian", "azerbaijanis"), plus "khmer"."""
+    words = {d.strip().lower() for row in country_rows() for d in row["demonyms"].split(";") if d.strip()} | {"khmer"}
+    return frozenset(words | {f"{w}s" for w in words})
+
+
+@functools.lru_cache(maxsize=1)
 def _capitals() -> dict[str, str]:
     return {c.strip().lower(): row["iso2"] for row in country_rows() for c in row["capitals"].split(";") if c.strip()}
 

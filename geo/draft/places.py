@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 
-from geo.draft.geocoding import Locator, capital_country, country_names, distance_km
+from geo.draft.geocoding import Locator, capital_country, country_names, demonyms, distance_km
 from geo.draft.sentences import Sentence
 from geo.geocode import Match
 
@@ -48,8 +47,6 @@ united nations un nato asean security centre center studies research crisis grou
 border guard guards regional military royal national assembly parliament senate office committee embassy mission brigade
 regiment division battalion unit hospital democratic republic kingdom federal statement report update live breaking related comments advertisement
 u.n u.s u.k himalayan africa asia europe america troops meanwhile rohingya colonel sergeant lieutenant captain private corporal soldier commander major general""".split())
-DEMONYMS = set("""afghan afghans pakistani pakistanis thai cambodian cambodians khmer indian chinese tajik kyrgyz iranian
-saudi qatari russian american british""".split())
 EVENT = re.compile(r"\b(?:clash\w*|fight\w*|fought|battle\w*|fire|firing|fired|gunfire|attack\w*|strikes?|airstrikes?|air strikes?|struck|shell\w*|"
                    r"blasts?|explosions?|bomb\w*|killed|dead|died|wounded|injured|martyred|skirmish\w*|gunfight|shootout|rockets?|"
                    r"mortars?|deploy\w*|captured|destroyed|displaced|landmine|mine|drones?|assault|raid\w*|targeted|hit|violence|"
@@ -112,17 +109,8 @@ def _usable(words: list[str]) -> bool:
     low = [p for w in words for p in w.lower().strip(".").split("-") if p]
     if any(w in ("pak", "af-pak", "indo") for w in low):
         return False
-    demonyms = DEMONYMS | _all_demonyms()
-    return bool(low) and low[0] not in NON_PLACE and not any(w in demonyms for w in low) and not all(w in NON_PLACE for w in low)
+    return bool(low) and low[0] not in NON_PLACE and not any(w in demonyms() for w in low) and not all(w in NON_PLACE for w in low)
 
-
-@functools.lru_cache(maxsize=1)
-def _all_demonyms() -> frozenset[str]:
-    """Every country's demonyms and their plurals, lower case ("armenian", "azerbaijanis")."""
-    from geo.draft.geocoding import country_rows
-
-    words = {d.strip().lower() for row in country_rows() for d in row["demonyms"].split(";") if d.strip()}
-    return frozenset(words | {f"{w}s" for w in words})
 
 
 def _candidates(text: str, s: int, e: int) -> list[tuple[int, int]]:
